@@ -1,0 +1,51 @@
+"""What the assistant returns: an ``Answer`` with its ``Citation``s (plain data, JSON-ready)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Citation:
+    marker: int  # the [n] in the answer text
+    source: str  # file name of the article
+    title: str
+    date: str | None
+    quote: str  # the exact sentence, as stored
+    start: int  # offsets of the quote in the stored article text
+    end: int
+    doc_id: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Answer:
+    text: str
+    citations: list[Citation]
+    abstained: bool
+    question: str
+    standalone_question: str  # what was searched (differs after a follow-up rewrite)
+    language: str
+    reason: str = ""  # why it abstained, for people and evaluation
+    retrieved: list[dict[str, Any]] = field(default_factory=list)  # chunk id, source, scores
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``--json`` shape: answer, abstained, citations (plus a few extras)."""
+        return {
+            "answer": self.text,
+            "abstained": self.abstained,
+            "citations": [
+                {"marker": c.marker, "source": c.source, "title": c.title, "date": c.date,
+                 "quote": c.quote, "start": c.start, "end": c.end}
+                for c in self.citations
+            ],
+            "question": self.question,
+            "standalone_question": self.standalone_question,
+            "language": self.language,
+            "reason": self.reason,
+            "timings": self.timings,
+        }

@@ -1,0 +1,125 @@
+"""The Python API: ``Assistant`` wires settings, store, embedder, retriever and chat model.
+
+    >>> from assistant import Assistant                               # doctest: +SKIP
+    >>> bot = Assistant.from_settings()                               # doctest: +SKIP
+    >>> bot.ingest("seeds").summary()                                 # doctest: +SKIP
+    >>> answer = bot.ask("Who attended the meeting in Benghazi?")     # doctest: +SKIP
+    >>> answer.text, answer.citations[0].quote, answer.abstained      # doctest: +SKIP
+
+Every heavy part (models, Chroma) is created on first use; parts can be passed in instead
+(tests pass fakes).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+
+from .answer import Answer
+from .chunking import tiktoken_counter
+from .embeddings import Embedder, SentenceTransformerEmbedder
+from .followup import Message, validate_history
+from .ingest import IngestReport, ingest_path
+from .models import CHAT_MODELS, EMBEDDING_MODELS, resolve
+from .pipeline import ChainConfig, build_chain, stream_answer
+from .retrieval import Retriever
+from .settings import Settings
+from .store import ChromaStore, ManifestEntry, Store
+
+
+def make_embedder(settings: Settings) -> Embedder:
+    path = resolve(settings.embedding_model, settings.models_dir, EMBEDDING_MODELS)
+    return SentenceTransformerEmbedder(path, name=settings.embedding_model,
+                                       batch_size=settings.embed_batch_size,
+                                       n_threads=settings.n_threads)
+
+
+def make_store(settings: Settings, embedding_model: str) -> Store:
+    if settings.chroma_url:
+        return ChromaStore.http(settings.chroma_url, settings.collection, embedding_model,
+                                token=settings.chroma_token)
+    return ChromaStore.persistent(settings.data_dir / "chroma", settings.collection,
+                                  embedding_model)
+
+
+def make_chat_model(settings: Settings) -> BaseChatModel:
+    from .llm import LlamaCppChat
+
+    path = resolve(settings.chat_model, settings.models_dir, CHAT_MODELS)
+    return LlamaCppChat(model_path=path, n_ctx=settings.context_tokens,
+                        n_threads=settings.n_threads, temperature=settings.temperature,
+                        max_tokens=settings.max_answer_tokens, seed=settings.seed)
+
+
+class Assistant:
+    def __init__(self, settings: Settings, store: Store, embedder: Embedder,
+                 chat_model: BaseChatModel | Callable[[], BaseChatModel],
+                 count_tokens: Callable[[str], int] = tiktoken_counter) -> None:
+        self.settings = settings
+        self.store = store
+        self.embedder = embedder
+        self._chat_model = chat_model
+        self.count_tokens = count_tokens
+        self.retriever = Retriever(store, embedder, candidates=settings.candidates)
+        self.chain = build_chain(self.retriever, self.chat_model, count_tokens, ChainConfig(
+            top_k=settings.top_k, evidence_tokens=settings.evidence_tokens,
+            max_answer_tokens=settings.max_answer_tokens))
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None, **overrides: Any) -> Assistant:
+        """Build from ``ASSISTANT_*`` settings; keyword overrides win (``top_k=6``)."""
+        settings = settings.replace(**overrides) if settings else Settings.from_env(**overrides)
+        embedder = make_embedder(settings)
+        store = make_store(settings, settings.embedding_model)
+        return cls(settings, store, embedder, lambda: make_chat_model(settings))
+
+    def chat_model(self) -> BaseChatModel:
+        """The chat model, created on first use."""
+        if not isinstance(self._chat_model, BaseChatModel):
+            self._chat_model = self._chat_model()
+        return self._chat_model
+
+    # ingestion ------------------------------------------------------------------------------
+    def ingest(self, path: str | Path, *, progress: bool = False) -> IngestReport:
+        return ingest_path(Path(path), self.store, self.embedder,
+                           chunk_tokens=self.settings.chunk_tokens,
+                           overlap_tokens=self.settings.chunk_overlap_tokens,
+                           count_tokens=self.count_tokens, progress=progress)
+
+    def articles(self) -> list[ManifestEntry]:
+        """The articles in the archive, newest first."""
+        return sorted(self.store.manifest().values(),
+                      key=lambda e: (e.date or "", e.source), reverse=True)
+
+    # answering ------------------------------------------------------------------------------
+    def _state(self, question: str, history: Sequence[Message] | None,
+               date_from: str | None, date_to: str | None) -> dict[str, Any]:
+        question = (question or "").strip()
+        if not question:
+            raise ValueError("question: empty")
+        return {"question": question, "history": validate_history(history),
+                "date_from": date_from or None, "date_to": date_to or None}
+
+    def ask(self, question: str, history: Sequence[Message] | None = None, *,
+            date_from: str | None = None, date_to: str | None = None) -> Answer:
+        """Answer ``question`` (after ``history``) with citations, or abstain."""
+        started = time.perf_counter()
+        answer: Answer = self.chain["answer"].invoke(
+            self._state(question, history, date_from, date_to))
+        answer.timings["total"] = round(time.perf_counter() - started, 3)
+        return answer
+
+    def stream(self, question: str, history: Sequence[Message] | None = None, *,
+               date_from: str | None = None, date_to: str | None = None,
+               ) -> Iterator[str | Answer]:
+        """Yield pieces of answer text as they are written, then the final ``Answer``."""
+        started = time.perf_counter()
+        for item in stream_answer(self.chain,
+                                  self._state(question, history, date_from, date_to)):
+            if isinstance(item, Answer):
+                item.timings["total"] = round(time.perf_counter() - started, 3)
+            yield item

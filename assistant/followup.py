@@ -1,0 +1,91 @@
+"""Follow-up questions: when to rewrite one into a standalone question, and how to show history.
+
+Pure functions; the rewrite itself is a model call made by the pipeline with
+``prompts/condense.txt``. A question is only rewritten when there is history and it leans on it
+(a pronoun or pointing word, a leading "and", or very few words), so standalone questions cost
+nothing extra::
+
+    >>> needs_rewrite("And who was the ambassador?", [{"role": "user", "content": "x"}])
+    True
+    >>> needs_rewrite("Who attended the meeting in Benghazi?", [{"role": "user", "content": "x"}])
+    False
+    >>> needs_rewrite("Wat zei hij daar?", [])
+    False
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from .text import words
+
+Message = Mapping[str, str]
+
+ANAPHORA = frozenset(
+    """he she it they them him her his hers its their theirs there that this these those then
+    former latter same other else hij zij ze het hem haar hun hen daar daarna dat die deze dit
+    diens zijn toen ook""".split()
+)
+LEADING = frozenset("and but so what about en maar dus wat over".split())
+MAX_HISTORY_TURNS = 6
+MAX_TURN_CHARS = 400
+
+
+def validate_history(history: Sequence[Message] | None) -> list[dict[str, str]]:
+    """Check the ``[{"role": "user"|"assistant", "content": str}]`` shape; name the bad item."""
+    out: list[dict[str, str]] = []
+    for i, turn in enumerate(history or []):
+        if not isinstance(turn, Mapping):
+            raise ValueError(f"history[{i}]: expected an object with role and content")
+        role, content = turn.get("role"), turn.get("content")
+        if role not in ("user", "assistant"):
+            raise ValueError(f"history[{i}].role: expected 'user' or 'assistant', got {role!r}")
+        if not isinstance(content, str):
+            raise ValueError(f"history[{i}].content: expected a string")
+        out.append({"role": role, "content": content})
+    return out
+
+
+def needs_rewrite(question: str, history: Sequence[Message]) -> bool:
+    if not any(t.get("role") == "user" for t in history):
+        return False
+    tokens = words(question)
+    if not tokens:
+        return False
+    return tokens[0] in LEADING or len(tokens) <= 3 or any(t in ANAPHORA for t in tokens)
+
+
+def format_history(history: Sequence[Message]) -> str:
+    """The last turns as ``User: ...`` / ``Assistant: ...`` lines, each cut to a few hundred
+    characters and stripped of citation markers.
+
+    >>> format_history([{"role": "user", "content": "Who met Haftar?"},
+    ...                 {"role": "assistant", "content": "Kalin met Haftar [1]."}])
+    'User: Who met Haftar?\\nAssistant: Kalin met Haftar.'
+    """
+    import re
+
+    lines = []
+    for turn in list(history)[-MAX_HISTORY_TURNS:]:
+        text = re.sub(r"\s*\[\d+\]", "", turn.get("content", "")).strip()
+        if len(text) > MAX_TURN_CHARS:
+            text = text[:MAX_TURN_CHARS].rsplit(" ", 1)[0] + " …"
+        who = "User" if turn.get("role") == "user" else "Assistant"
+        lines.append(f"{who}: {text}")
+    return "\n".join(lines)
+
+
+def clean_rewrite(rewritten: str, question: str) -> str:
+    """The model's rewrite, or the question itself when the rewrite is unusable.
+
+    >>> clean_rewrite('Standalone question: "Who was the Turkish ambassador?"\\nMore', "x?")
+    'Who was the Turkish ambassador?'
+    """
+    line = next((ln for ln in rewritten.strip().splitlines() if ln.strip()), "")
+    if ":" in line and line.split(":", 1)[0].lower().strip() in ("standalone question",
+                                                                   "question", "vraag"):
+        line = line.split(":", 1)[1]
+    line = line.strip().strip('"“”\'').strip()
+    if not line or len(line) > 3 * len(question) + 200:
+        return question
+    return line

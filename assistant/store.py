@@ -1,0 +1,276 @@
+"""Chunk storage behind a small interface, with a Chroma implementation.
+
+``Store`` is what ingestion and retrieval need: upsert chunk records with their vectors, delete a
+document's chunks, nearest-neighbour search with an optional metadata filter, fetch or page
+through records, and a *manifest* (which source file holds which document). ``ChromaStore``
+implements it over a ``chromadb`` client: ``PersistentClient`` on disk by default,
+``HttpClient`` for a server; nothing else in the assistant knows which.
+
+Chroma metadata can only hold scalars, so a chunk's sentence spans are stored as JSON text.
+The manifest is a second collection with one record per source file; a document counts as
+stored only once its manifest record is written, after all its chunks.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+
+class StoreError(RuntimeError):
+    """The store cannot be used as configured (wrong embedding model, server unreachable)."""
+
+
+@dataclass(frozen=True)
+class ChunkRecord:
+    """One stored chunk: its id, text and metadata (see ``chunk_metadata`` in ingest)."""
+
+    id: str
+    text: str
+    metadata: dict[str, Any]
+
+    @property
+    def sentences(self) -> list[tuple[int, int]]:
+        return [(int(s), int(e)) for s, e in json.loads(self.metadata.get("sentences", "[]"))]
+
+
+@dataclass(frozen=True)
+class Hit:
+    record: ChunkRecord
+    score: float  # cosine similarity
+
+
+@dataclass(frozen=True)
+class ManifestEntry:
+    source: str
+    doc_id: str
+    title: str
+    date: str | None
+    n_chunks: int
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Store(Protocol):
+    def upsert(self, records: Sequence[ChunkRecord], vectors: np.ndarray) -> None: ...
+
+    def delete_document(self, doc_id: str) -> None: ...
+
+    def query(self, vector: np.ndarray, n: int,
+              where: dict[str, Any] | None = None) -> list[Hit]: ...
+
+    def get(self, ids: Sequence[str]) -> list[ChunkRecord]: ...
+
+    def iter_records(self, batch: int = 2000) -> Iterator[ChunkRecord]: ...
+
+    def count(self) -> int: ...
+
+    def generation(self) -> int: ...
+
+    def manifest(self) -> dict[str, ManifestEntry]: ...
+
+    def put_manifest(self, entry: ManifestEntry) -> None: ...
+
+    def remove_manifest(self, source: str) -> None: ...
+
+
+def date_filter(date_from: str | None, date_to: str | None) -> dict[str, Any] | None:
+    """A Chroma ``where`` filter on the article date (inclusive ISO dates).
+
+    >>> date_filter("2025-01-01", None)
+    {'date_int': {'$gte': 20250101}}
+    >>> date_filter("2025-01-01", "2025-12-31")
+    {'$and': [{'date_int': {'$gte': 20250101}}, {'date_int': {'$lte': 20251231}}]}
+    """
+    parts: list[dict[str, Any]] = []
+    if date_from:
+        parts.append({"date_int": {"$gte": int(date_from.replace("-", ""))}})
+    if date_to:
+        parts.append({"date_int": {"$lte": int(date_to.replace("-", ""))}})
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else {"$and": parts}
+
+
+def _embedding_function_class() -> Any:
+    """Our own Chroma embedding function: a guard so Chroma never falls back to its default
+    (which downloads a model). Vectors are always passed in explicitly."""
+    from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
+    from chromadb.utils.embedding_functions import (
+        known_embedding_functions,
+        register_embedding_function,
+    )
+
+    if "assistant" in known_embedding_functions:
+        return known_embedding_functions["assistant"]
+
+    class AssistantEmbeddingFunction(EmbeddingFunction[Documents]):
+        def __init__(self, model: str = "") -> None:
+            self.model = model
+
+        def __call__(self, input: Documents) -> Embeddings:
+            raise StoreError("the assistant passes its own vectors; Chroma must not embed")
+
+        @staticmethod
+        def name() -> str:
+            return "assistant"
+
+        def get_config(self) -> dict[str, Any]:
+            return {"model": self.model}
+
+        @staticmethod
+        def build_from_config(config: dict[str, Any]) -> AssistantEmbeddingFunction:
+            return AssistantEmbeddingFunction(config.get("model", ""))
+
+        def default_space(self) -> Any:
+            return "cosine"
+
+    register_embedding_function(AssistantEmbeddingFunction)
+    return AssistantEmbeddingFunction
+
+
+class ChromaStore:
+    """``Store`` over a Chroma client; ``embedding_model`` guards against mixing models."""
+
+    def __init__(self, client: Any, collection: str, embedding_model: str) -> None:
+        self.client = client
+        ef = _embedding_function_class()(embedding_model)
+        self._chunks = client.get_or_create_collection(
+            collection, metadata={"embedding_model": embedding_model, "generation": 0},
+            configuration={"hnsw": {"space": "cosine"}}, embedding_function=ef)
+        stored = (self._chunks.metadata or {}).get("embedding_model")
+        if stored and stored != embedding_model:
+            raise StoreError(
+                f"collection {collection!r} was built with embedding model {stored!r}, not "
+                f"{embedding_model!r}: set ASSISTANT_EMBEDDING_MODEL={stored} or use another "
+                "ASSISTANT_DATA_DIR / ASSISTANT_COLLECTION"
+            )
+        self._manifest = client.get_or_create_collection(
+            f"{collection}-sources", configuration={"hnsw": {"space": "cosine"}},
+            embedding_function=ef)
+
+    @classmethod
+    def persistent(cls, path: Path, collection: str, embedding_model: str) -> ChromaStore:
+        import chromadb
+
+        path.mkdir(parents=True, exist_ok=True)
+        client = chromadb.PersistentClient(path=str(path), settings=_chroma_settings())
+        return cls(client, collection, embedding_model)
+
+    @classmethod
+    def http(cls, url: str, collection: str, embedding_model: str,
+             token: str | None = None) -> ChromaStore:
+        import chromadb
+        from urllib.parse import urlparse
+
+        parsed = urlparse(url)
+        if not parsed.hostname:
+            raise StoreError(f"ASSISTANT_CHROMA_URL: cannot parse {url!r} (use http://host:port)")
+        headers = {"Authorization": f"Bearer {token}"} if token else None
+        try:
+            client = chromadb.HttpClient(
+                host=parsed.hostname, port=parsed.port or (443 if parsed.scheme == "https" else 80),
+                ssl=parsed.scheme == "https", headers=headers, settings=_chroma_settings())
+        except Exception as exc:
+            raise StoreError(f"cannot reach the Chroma server at {url}: {exc}") from exc
+        return cls(client, collection, embedding_model)
+
+    # chunks ---------------------------------------------------------------------------------
+    def upsert(self, records: Sequence[ChunkRecord], vectors: np.ndarray) -> None:
+        if not records:
+            return
+        self._chunks.upsert(ids=[r.id for r in records], documents=[r.text for r in records],
+                            metadatas=[r.metadata for r in records],
+                            embeddings=np.asarray(vectors, dtype=np.float32))
+
+    def delete_document(self, doc_id: str) -> None:
+        self._chunks.delete(where={"doc_id": doc_id})
+
+    def query(self, vector: np.ndarray, n: int,
+              where: dict[str, Any] | None = None) -> list[Hit]:
+        total = self.count()
+        if total == 0:
+            return []
+        result = self._chunks.query(query_embeddings=[np.asarray(vector, dtype=np.float32)],
+                                    n_results=min(n, total), where=where,
+                                    include=["documents", "metadatas", "distances"])
+        ids = result["ids"][0]
+        docs = (result.get("documents") or [[]])[0] or []
+        metas = (result.get("metadatas") or [[]])[0] or []
+        dists = (result.get("distances") or [[]])[0] or []
+        return [Hit(ChunkRecord(i, d or "", dict(m or {})), 1.0 - float(dist))
+                for i, d, m, dist in zip(ids, docs, metas, dists, strict=True)]
+
+    def get(self, ids: Sequence[str]) -> list[ChunkRecord]:
+        if not ids:
+            return []
+        result = self._chunks.get(ids=list(ids), include=["documents", "metadatas"])
+        by_id = {i: ChunkRecord(i, d or "", dict(m or {})) for i, d, m in
+                 zip(result["ids"], result["documents"] or [], result["metadatas"] or [],
+                     strict=True)}
+        return [by_id[i] for i in ids if i in by_id]
+
+    def iter_records(self, batch: int = 2000) -> Iterator[ChunkRecord]:
+        offset = 0
+        while True:
+            result = self._chunks.get(limit=batch, offset=offset,
+                                      include=["documents", "metadatas"])
+            ids = result["ids"]
+            if not ids:
+                return
+            for i, d, m in zip(ids, result["documents"] or [], result["metadatas"] or [],
+                               strict=True):
+                yield ChunkRecord(i, d or "", dict(m or {}))
+            offset += len(ids)
+
+    def count(self) -> int:
+        return int(self._chunks.count())
+
+    def generation(self) -> int:
+        """A number that changes whenever the chunks change (for caches such as BM25)."""
+        meta = self.client.get_collection(self._chunks.name).metadata or {}
+        return int(meta.get("generation", 0))
+
+    def bump_generation(self) -> None:
+        meta = dict(self._chunks.metadata or {})
+        meta["generation"] = self.generation() + 1
+        meta.pop("hnsw:space", None)
+        self._chunks.modify(metadata=meta)
+
+    # manifest -------------------------------------------------------------------------------
+    def manifest(self) -> dict[str, ManifestEntry]:
+        result = self._manifest.get(include=["metadatas"])
+        out = {}
+        for m in result["metadatas"] or []:
+            m = dict(m or {})
+            out[m["source"]] = ManifestEntry(
+                source=m["source"], doc_id=m["doc_id"], title=m.get("title", ""),
+                date=m.get("date") or None, n_chunks=int(m.get("n_chunks", 0)),
+                extra=json.loads(m.get("extra", "{}")))
+        return out
+
+    def put_manifest(self, entry: ManifestEntry) -> None:
+        self._manifest.upsert(
+            ids=[_manifest_id(entry.source)], embeddings=np.zeros((1, 1), dtype=np.float32),
+            metadatas=[{"source": entry.source, "doc_id": entry.doc_id, "title": entry.title,
+                        "date": entry.date or "", "n_chunks": entry.n_chunks,
+                        "extra": json.dumps(entry.extra)}])
+
+    def remove_manifest(self, source: str) -> None:
+        self._manifest.delete(ids=[_manifest_id(source)])
+
+
+def _manifest_id(source: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(source.encode("utf-8")).hexdigest()[:32]
+
+
+def _chroma_settings() -> Any:
+    import chromadb
+
+    return chromadb.Settings(anonymized_telemetry=False, allow_reset=False)

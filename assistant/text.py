@@ -1,0 +1,54 @@
+"""Small text helpers shared by retrieval and answering: language guess, folding, word tokens.
+
+Pure functions::
+
+    >>> detect_language("Who attended the meeting in Benghazi?")
+    'en'
+    >>> detect_language("Wie waren er bij de ontmoeting in Benghazi?")
+    'nl'
+    >>> fold("Kiramanlıoğlu İstanbul Café")
+    'kiramanlioglu istanbul cafe'
+    >>> words("Haftar's 5+5 commissie")
+    ['haftar', 's', '5', '5', 'commissie']
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+_EN = frozenset("""the a an of and to in is was were are who what which when where why how did does
+do with for on at by from that this these those it its he she they his her their has have had
+be been about said say says not or as but there than many much after before""".split())
+_NL = frozenset("""de het een van en in is was waren zijn wie wat welke wanneer waar waarom hoe
+deed doet met voor op aan bij uit dat dit deze die er hij zij ze hun haar heeft hebben had
+worden werd wordt over zei zegt niet of als maar dan veel na voor ook nog om tot door""".split())
+
+LANGUAGE_NAMES = {"en": "English", "nl": "Dutch"}
+_FOLD_EXTRA = str.maketrans({"ı": "i", "ß": "ss", "ø": "o", "æ": "ae", "œ": "oe", "ł": "l",
+                             "đ": "d", "ð": "d", "þ": "th"})
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, for matching names across spellings."""
+    text = unicodedata.normalize("NFKD", text.lower().translate(_FOLD_EXTRA))
+    return "".join(ch for ch in text if not unicodedata.combining(ch)).translate(_FOLD_EXTRA)
+
+
+def words(text: str) -> list[str]:
+    """Folded word tokens."""
+    return _WORD.findall(fold(text))
+
+
+def detect_language(text: str, default: str = "en") -> str:
+    """``'en'`` or ``'nl'`` by counting function words; ``default`` on a tie."""
+    tokens = words(text)
+    en = sum(t in _EN for t in tokens)
+    nl = sum(t in _NL for t in tokens)
+    if en == nl:
+        return default
+    return "en" if en > nl else "nl"
+
+STOPWORDS = _EN | _NL
