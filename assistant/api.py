@@ -108,7 +108,7 @@ class Assistant:
             date_from: str | None = None, date_to: str | None = None) -> Answer:
         """Answer ``question`` (after ``history``) with citations, or abstain."""
         started = time.perf_counter()
-        answer: Answer = self.chain["answer"].invoke(
+        answer: Answer = self.chain.answer.invoke(
             self._state(question, history, date_from, date_to))
         answer.timings["total"] = round(time.perf_counter() - started, 3)
         return answer

@@ -4,13 +4,14 @@ The model is asked to put the number of the supporting sentence after each fact.
 cite loosely, so ``align_markers`` checks every answer sentence against the evidence:
 
 - markers that point at no evidence sentence are dropped;
-- a name in a sentence that none of its cited sentences contains, but another evidence sentence
-  does, gets that sentence's marker added;
+- a cited sentence that shares no name (or, without names, no word) with the claim is dropped;
+- a name that none of the claim's cited sentences contains, but another evidence sentence
+  does, gets that sentence's marker;
 - a sentence with no marker at all gets the evidence sentence that shares most words with it.
 
     >>> ev = {1: "Kalin ontmoette Haftar in Benghazi.", 2: "Begec nam ook deel.", 3: "Het regende."}
-    >>> align_markers("Kalin and Haftar met [1]. Begec also attended [1].", ev)
-    'Kalin and Haftar met [1]. Begec also attended [1][2].'
+    >>> align_markers("Kalin [1], Haftar [3] and Begec [1, 2] attended.", ev)
+    'Kalin [1], Haftar [1] and Begec [2] attended.'
     >>> align_markers("Begec attended.", ev)
     'Begec attended [2].'
     >>> parse_markers("Kalin [1, 3] and Begec [2][9].")
@@ -26,7 +27,6 @@ from .grounding import names, term_found
 from .text import STOPWORDS, words
 
 MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
-_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|$)(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])*")
 
 
 def parse_markers(text: str) -> list[int]:
@@ -40,59 +40,99 @@ def cited_numbers(text: str) -> list[int]:
 
 
 def _normalise_markers(text: str, valid: set[int]) -> str:
-    """``[1, 3]`` becomes ``[1][3]``; numbers outside ``valid`` are removed."""
+    """``[1, 3]`` becomes ``[1][3]``; numbers outside ``valid`` are removed (a group of only
+    unknown numbers becomes ``[0]``, so that it still ends its claim)."""
     def repl(m: re.Match[str]) -> str:
         nums = [int(n) for n in re.split(r"\s*[,;]\s*", m.group(1))]
-        return "".join(f"[{n}]" for n in dict.fromkeys(nums) if n in valid)
-    text = MARKER.sub(repl, text)
-    return re.sub(r"[ \t]+([.,;:!?])", r"\1", re.sub(r"[ \t]{2,}", " ", text)).strip()
+        kept = [n for n in dict.fromkeys(nums) if n in valid]
+        return "".join(f"[{n}]" for n in kept) if kept else "[0]"
+    return re.sub(r"[ \t]{2,}", " ", MARKER.sub(repl, text)).strip()
+
+
+def _tidy(text: str) -> str:
+    text = re.sub(r"\s*\[0\]", "", text)
+    return re.sub(r"[ \t]+([.,;:!?])", r"\1", text)
 
 
 def align_markers(answer: str, evidence: Mapping[int, str]) -> str:
-    """Return ``answer`` with its markers checked against ``evidence`` (number -> sentence)."""
-    answer = _normalise_markers(answer, set(evidence))
+    """Return ``answer`` with its markers checked against ``evidence`` (number -> sentence).
+
+    The answer is read as claims: the text up to each group of markers (or up to a sentence end
+    when a sentence has none). Each claim keeps the cited sentences that support it (share a
+    name or a content word), gains the sentence that holds a name it mentions, and a claim
+    with no marker gets its best-matching sentence.
+    """
+    answer = _normalise_markers(answer, set(evidence) - {0})
     tokens = {n: set(words(s)) for n, s in evidence.items()}
-    out = []
-    last = 0
-    for m in _SENTENCE.finditer(answer):
-        sentence = m.group()
-        if not sentence.strip():
+    out: list[str] = []
+    for text, group, continuation in _claims(answer):
+        cited = [int(n) for n in re.findall(r"\d+", group) if n != "0"]
+        if continuation and not group:  # the rest of a sentence whose claims are marked
+            out.append(text)
             continue
-        out.append(answer[last:m.start()])
-        out.append(_align_sentence(sentence, tokens))
-        last = m.end()
-    out.append(answer[last:])
-    return "".join(out)
+        fixed = _align_claim(text, cited, tokens)
+        if fixed == cited or (not fixed and not group):
+            out.append(text + group)
+            continue
+        markers = "".join(f"[{n}]" for n in fixed)
+        if group:
+            out.append(text + markers)
+        else:
+            body = text.rstrip()
+            m = re.search(r"[.!?;:,]+$", body)
+            cut = m.start() if m else len(body)
+            out.append(f"{body[:cut].rstrip()} {markers}{body[cut:]}{text[len(body):]}")
+    return _tidy("".join(out))
 
 
-def _align_sentence(sentence: str, tokens: Mapping[int, set[str]]) -> str:
-    cited = cited_numbers(sentence)
-    add: list[int] = []
-    for name in names(MARKER.sub(" ", sentence)):
-        if any(term_found(name, tokens[n]) for n in cited + add):
+def _claims(answer: str) -> list[tuple[str, str, bool]]:
+    """Split into (text, marker group, continues a marked sentence) triples.
+
+    Text before a marker group may hold whole unmarked sentences before the marked claim;
+    those are claims of their own.
+    """
+    pieces: list[tuple[str, str, bool]] = []
+    pos = 0
+    for m in re.finditer(r"(?:\[\d+\])+", answer):
+        pieces.extend(_split(answer[pos:m.start()], m.group(), after_marker=pos > 0))
+        pos = m.end()
+    if pos < len(answer):
+        pieces.extend(_split(answer[pos:], "", after_marker=pos > 0))
+    return pieces
+
+
+def _split(text: str, group: str, after_marker: bool) -> list[tuple[str, str, bool]]:
+    parts = re.split(r"(?<=[.!?])(\s+)(?=\S)", text)
+    # re.split with a group keeps separators: [s1, sep, s2, sep, s3]
+    sentences = ["".join(parts[i:i + 2]) for i in range(0, len(parts), 2)]
+    out = [(t, "", after_marker and i == 0) for i, t in enumerate(sentences[:-1])]
+    out.append((sentences[-1], group, after_marker and len(sentences) == 1))
+    return out
+
+
+def _align_claim(text: str, cited: list[int], tokens: Mapping[int, set[str]]) -> list[int]:
+    claim_names = names(text)
+    content = {w for w in words(text) if w not in STOPWORDS and len(w) >= 4}
+
+    def supports(n: int) -> bool:
+        if claim_names:
+            return any(term_found(x, tokens[n]) for x in claim_names)
+        return _overlap(content, tokens[n]) > 0
+
+    keep = [n for n in cited if supports(n)]
+    for name in claim_names:
+        if any(term_found(name, tokens[n]) for n in keep):
             continue
         holder = next((n for n in tokens if term_found(name, tokens[n])), None)
-        if holder is not None:
-            add.append(holder)
-    if not cited and not add:
-        content = {w for w in words(MARKER.sub(" ", sentence)) if w not in STOPWORDS}
+        if holder is not None and holder not in keep:
+            keep.append(holder)
+    if cited and not keep:  # nothing better found: keep the model's closest choice
+        keep = [max(cited, key=lambda n: _overlap(content, tokens[n]))]
+    if not keep and content:
         best = max(tokens, key=lambda n: _overlap(content, tokens[n]), default=None)
-        if best is not None and _overlap(content, tokens[best]) > 0:
-            add.append(best)
-    if not add:
-        return sentence
-    markers = "".join(f"[{n}]" for n in add)
-    body = sentence.rstrip()
-    trail = sentence[len(body):]
-    match = re.search(r"([.!?]+)$", body)
-    if match and not cited:
-        return f"{body[:match.start()]} {markers}{match.group()}{trail}"
-    if match:  # markers already follow the punctuation or precede it
-        end_markers = re.search(r"(\[\d+\])+$", body[:match.start()])
-        if end_markers:
-            cut = match.start()
-            return f"{body[:cut]}{markers}{body[cut:]}{trail}"
-    return f"{body}{markers}{trail}" if body.endswith("]") else f"{body} {markers}{trail}"
+        if best is not None and _overlap(content, tokens[best]) >= 2:
+            keep.append(best)
+    return keep
 
 
 def _overlap(content: set[str], sentence_tokens: set[str]) -> int:

@@ -12,7 +12,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from .answer import Answer
@@ -36,7 +36,11 @@ def _assistant(args: argparse.Namespace) -> Any:
 
 
 def format_answer(answer: Answer) -> str:
-    lines = [answer.text]
+    return answer.text + "\n" + format_sources(answer)
+
+
+def format_sources(answer: Answer) -> str:
+    lines = []
     if answer.citations:
         lines.append("")
         lines.append("Sources:")
@@ -64,16 +68,27 @@ def cmd_ask(args: argparse.Namespace) -> int:
         answer = bot.ask(args.question, date_from=args.date_from, date_to=args.date_to)
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
         return 0
+    print_streamed(bot.stream(args.question, date_from=args.date_from, date_to=args.date_to))
+    return 0
+
+
+def print_streamed(items: Iterator[str | Answer]) -> Answer:
+    """Print answer text as it streams; then the checked answer (when it differs) and sources."""
+    streamed = ""
     final = None
-    for item in bot.stream(args.question, date_from=args.date_from, date_to=args.date_to):
+    for item in items:
         if isinstance(item, Answer):
             final = item
         else:
+            streamed += item
             print(item, end="", flush=True)
-    print("\r\033[K" if sys.stdout.isatty() else "\n", end="")
     assert final is not None
-    print(format_answer(final))
-    return 0
+    if streamed:
+        print()
+    if final.text.strip() != streamed.strip():
+        print(("(checked) " if streamed else "") + final.text)
+    print(format_sources(final))
+    return final
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
@@ -94,17 +109,9 @@ def cmd_chat(args: argparse.Namespace) -> int:
             history = []
             print("(new conversation)")
             continue
-        final = None
-        for item in bot.stream(question, history):
-            if isinstance(item, Answer):
-                final = item
-            else:
-                print(item, end="", flush=True)
-        print()
-        assert final is not None
+        final = print_streamed(bot.stream(question, history))
         if final.standalone_question != question:
             print(f"(searched: {final.standalone_question})")
-        print(format_answer(final))
         history += [{"role": "user", "content": question},
                     {"role": "assistant", "content": final.text}]
 

@@ -26,7 +26,7 @@ _DATE_LEAD = re.compile(r"^\s*date[ \t]+(\S+)[ \t]*", re.IGNORECASE)
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff]")
 _MANY_BLANKS = re.compile(r"\n{3,}")
-TITLE_MAX_CHARS = 160
+TITLE_MAX_CHARS = 100
 
 
 class ArticleError(ValueError):

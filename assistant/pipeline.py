@@ -38,6 +38,13 @@ _NOT_FOUND_REPLIES = ("not found", "niet gevonden", "")
 
 
 @dataclass(frozen=True)
+class Chain:
+    prepare: Runnable  # state -> state with language, standalone, retrieved, evidence, messages
+    answer: Runnable  # state -> Answer
+    model: Callable[[], Runnable]  # the chat model bound for JSON replies
+
+
+@dataclass(frozen=True)
 class ChainConfig:
     top_k: int = 4
     evidence_tokens: int = 700
@@ -45,8 +52,8 @@ class ChainConfig:
 
 
 def build_chain(retriever: Retriever, chat_model: Callable[[], BaseChatModel],
-                count_tokens: Callable[[str], int], config: ChainConfig) -> dict[str, Runnable]:
-    """The runnables: ``prepare`` (state → state with messages), ``generate`` and ``answer``.
+                count_tokens: Callable[[str], int], config: ChainConfig) -> Chain:
+    """The runnables: ``prepare`` (state → state with messages) and ``answer`` (→ Answer).
 
     Input state: ``question``, ``history`` (validated list), ``date_from``, ``date_to``.
     ``chat_model`` is called when the model is first needed, so nothing loads at build time.
@@ -82,7 +89,7 @@ def build_chain(retriever: Retriever, chat_model: Callable[[], BaseChatModel],
                     "answer_user", evidence=format_evidence(state["evidence"]),
                     question=state["standalone"], language=LANGUAGE_NAMES[state["language"]]))]
 
-    def model(_: Any = None) -> Runnable:
+    def model() -> Runnable:
         return chat_model().bind(max_tokens=config.max_answer_tokens,
                                  response_format={"type": "json_object", "schema": REPLY_SCHEMA})
 
@@ -101,16 +108,16 @@ def build_chain(retriever: Retriever, chat_model: Callable[[], BaseChatModel],
         RunnablePassthrough.assign(reply=generate) | RunnableLambda(
             lambda s: finalize(s, s["reply"])),
     )
-    return {"prepare": prepare, "answer": answer, "model": RunnableLambda(model)}
+    return Chain(prepare=prepare, answer=answer, model=model)
 
 
-def stream_answer(chain: dict[str, Runnable], state: dict[str, Any]) -> Iterator[str | Answer]:
+def stream_answer(chain: Chain, state: dict[str, Any]) -> Iterator[str | Answer]:
     """Yield the answer text as the model writes it, then the final ``Answer``.
 
     Text is held back until it cannot be the start of the model's "NOT FOUND" reply.
     """
     started = time.perf_counter()
-    state = chain["prepare"].invoke(state)
+    state = chain.prepare.invoke(state)
     state["t_prepare"] = time.perf_counter() - started
     if state["early"]:
         yield finalize(state, "")
@@ -119,7 +126,7 @@ def stream_answer(chain: dict[str, Runnable], state: dict[str, Any]) -> Iterator
     held = ""
     released = False
     first_token: float | None = None
-    for chunk in chain["model"].invoke(None).stream(state["messages"]):
+    for chunk in chain.model().stream(state["messages"]):
         piece = reader.feed(str(chunk.content))
         if not piece:
             continue

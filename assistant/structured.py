@@ -63,13 +63,11 @@ class AnswerStream:
                     break  # wait for the rest of the escape
                 code = raw[i + 1]
                 if code == "u":
-                    if i + 6 > len(raw):
-                        break
-                    try:
-                        out.append(chr(int(raw[i + 2:i + 6], 16)))
-                    except ValueError:
-                        pass
-                    i += 6
+                    decoded, used = _unicode_escape(raw, i)
+                    if used == 0:
+                        break  # wait for the rest of the escape
+                    out.append(decoded)
+                    i += used
                     continue
                 out.append(_ESCAPES.get(code, code))
                 i += 2
@@ -78,6 +76,30 @@ class AnswerStream:
             i += 1
         self._pos = i
         return "".join(out)
+
+
+def _unicode_escape(raw: str, i: int) -> tuple[str, int]:
+    """Decode ``\\uXXXX`` (or a surrogate pair of two) at ``raw[i]``; ``("", 0)`` if incomplete."""
+    if i + 6 > len(raw):
+        return "", 0
+    try:
+        code = int(raw[i + 2:i + 6], 16)
+    except ValueError:
+        return "", 6
+    if 0xD800 <= code < 0xDC00:  # high surrogate: needs its low half
+        if i + 12 > len(raw):
+            return "", 0
+        if raw[i + 6:i + 8] == "\\u":
+            try:
+                low = int(raw[i + 8:i + 12], 16)
+            except ValueError:
+                low = 0
+            if 0xDC00 <= low < 0xE000:
+                return chr(0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)), 12
+        return "\ufffd", 6
+    if 0xDC00 <= code < 0xE000:
+        return "\ufffd", 6
+    return chr(code), 6
 
 
 def parse_reply(raw: str) -> tuple[list[int], str]:

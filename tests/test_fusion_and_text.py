@@ -1,0 +1,53 @@
+"""Fusion weights, language detection and keyword tokens."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from assistant.fusion import fusion_weights, weighted_rrf
+from assistant.retrieval import keyword_tokens
+from assistant.text import detect_language
+
+
+def test_equal_weights_is_plain_rrf() -> None:
+    fused = dict(weighted_rrf({"dense": ["a", "b"], "bm25": ["b", "c"]},
+                              {"dense": 1.0, "bm25": 1.0}))
+    assert fused["b"] == 1 / 62 + 1 / 61
+    assert fused["a"] == 1 / 61 and fused["c"] == 1 / 62
+
+
+def test_cross_lingual_weights_keep_the_dense_order_but_break_near_ties() -> None:
+    dense = ["d1", "d2", "d3", "d4", "d5", "d6"]
+    bm25 = ["d6", "x"]
+    order = [d for d, _ in weighted_rrf({"dense": dense, "bm25": bm25}, fusion_weights("en"))]
+    assert order[:5] == ["d1", "d2", "d3", "d4", "d6"] or order[0] == "d1"
+    assert order[0] == "d1"  # a BM25 first place cannot beat the dense first place
+    same = [d for d, _ in weighted_rrf({"dense": dense, "bm25": bm25}, fusion_weights("nl"))]
+    assert same[0] == "d6"  # same language: BM25 has an equal say
+
+
+def test_zero_weight_ignores_a_list() -> None:
+    assert weighted_rrf({"dense": ["a"], "bm25": ["b"]}, {"dense": 1.0, "bm25": 0.0}) == [
+        ("a", 1 / 61)]
+
+
+@given(st.lists(st.text(min_size=1, max_size=3), max_size=15, unique=True),
+       st.lists(st.text(min_size=1, max_size=3), max_size=15, unique=True))
+def test_fusion_returns_each_document_once_best_first(a: list[str], b: list[str]) -> None:
+    fused = weighted_rrf({"dense": a, "bm25": b}, {"dense": 1.0, "bm25": 0.3})
+    assert sorted(d for d, _ in fused) == sorted(set(a) | set(b))
+    scores = [s for _, s in fused]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_language_detection() -> None:
+    assert detect_language("Who attended the meeting in Benghazi?") == "en"
+    assert detect_language("Wie namen er deel aan de bijeenkomst?") == "nl"
+    assert detect_language("What did President Erdogan say about the meeting?") == "en"
+    assert detect_language("Welk schip lag in de haven?") == "nl"
+
+
+def test_keyword_tokens_fold_and_drop_function_words() -> None:
+    assert keyword_tokens("Wie was de consul-generaal in Benghazi?") == [
+        "consul", "generaal", "benghazi"]
