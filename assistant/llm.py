@@ -5,6 +5,12 @@ through ``.stream``) that runs a local GGUF file in-process. llama.cpp is not th
 one lock serialises every call on a model. Extra keyword arguments (``response_format`` with a
 JSON schema, ``max_tokens``) go straight to ``create_chat_completion``; bind them with
 ``.bind(...)``. For a server, ``make_chat_model`` can return LangChain's ``ChatOpenAI`` instead.
+
+Reproducible and fast: llama.cpp reuses the KV cache of the longest prompt prefix it saw last,
+but the rest is then evaluated from a different offset each time, which changes the floating
+point sums and, with greedy decoding, sometimes the answer. So the adapter evaluates the system
+prompt once, saves that state, and starts every call from it (``_start_from_system``): the same
+messages always give the same reply, and the fixed instructions are never evaluated twice.
 """
 
 from __future__ import annotations
@@ -81,6 +87,7 @@ class LlamaCppChat(BaseChatModel):
                   **kwargs: Any) -> ChatResult:
         llama = self._client()
         with _model_lock(llama):
+            _start_from_system(llama, messages)
             out = llama.create_chat_completion(**self._params(messages, stop, **kwargs))
         text = out["choices"][0]["message"]["content"] or ""
         usage = out.get("usage") or {}
@@ -92,6 +99,7 @@ class LlamaCppChat(BaseChatModel):
                 **kwargs: Any) -> Iterator[ChatGenerationChunk]:
         llama = self._client()
         with _model_lock(llama):
+            _start_from_system(llama, messages)
             for part in llama.create_chat_completion(stream=True,
                                                      **self._params(messages, stop, **kwargs)):
                 delta = part["choices"][0].get("delta", {}).get("content") or ""
@@ -104,6 +112,28 @@ class LlamaCppChat(BaseChatModel):
 
 
 _MODEL_LOCKS: dict[int, threading.Lock] = {}
+_SYSTEM_STATES: dict[int, tuple[str, Any]] = {}  # id(llama) -> (system prompt, saved state)
+
+
+def _start_from_system(llama: Any, messages: list[BaseMessage]) -> None:
+    """Put the model in the state right after the system prompt (or empty without one).
+
+    Call with the model's lock held.
+    """
+    if not messages or messages[0].type != "system":
+        llama.reset()
+        return
+    system = str(messages[0].content)
+    saved = _SYSTEM_STATES.get(id(llama))
+    if saved is None or saved[0] != system:
+        llama.reset()
+        # evaluate the system turn (and the start of a user turn) once, then keep that state
+        llama.create_chat_completion(messages=[{"role": "system", "content": system},
+                                               {"role": "user", "content": "\u2026"}],
+                                     max_tokens=1, temperature=0.0)
+        saved = (system, llama.save_state())
+        _SYSTEM_STATES[id(llama)] = saved
+    llama.load_state(saved[1])
 
 
 def _model_lock(llama: Any) -> threading.Lock:

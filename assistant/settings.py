@@ -47,7 +47,7 @@ class Settings:
     chunk_overlap_tokens: int = 40
     embed_batch_size: int = 16
     # retrieval
-    top_k: int = 4
+    top_k: int = 5
     candidates: int = 30
     # answering
     max_answer_tokens: int = 256

@@ -1,0 +1,186 @@
+"""The answering chain with fakes: citations, abstention, streaming, follow-ups, date filter."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import SEED_FILE
+
+from assistant.answer import Answer
+from assistant.documents import parse_article
+
+ARTICLE = parse_article(SEED_FILE.read_text(encoding="utf-8"), SEED_FILE.name)
+
+
+def reply(evidence: list[int], answer: str) -> str:
+    return json.dumps({"evidence": evidence, "answer": answer})
+
+
+def numbered(prompt: str) -> dict[str, int]:
+    """Sentence text -> its number in the prompt."""
+    out = {}
+    for line in prompt.splitlines():
+        if line.startswith("[") and "] " in line:
+            n, text = line[1:].split("] ", 1)
+            if n.isdigit():
+                out[text] = int(n)
+    return out
+
+
+def number_of(prompt: str, needle: str) -> int:
+    return next(n for text, n in numbered(prompt).items() if needle in text)
+
+
+def test_answer_cites_the_exact_sentences_with_offsets(make_assistant: Any,
+                                                       seed_dir: Path) -> None:
+    def script(prompt: str) -> str:
+        k, b = number_of(prompt, "Ibrahim Kalin"), number_of(prompt, "Guven Begec")
+        return reply([k, b], f"Kalin [{k}] and Begec [{b}] attended the meeting.")
+
+    bot = make_assistant(script)
+    bot.ingest(seed_dir)
+    answer = bot.ask("Who attended the meeting in Benghazi?")
+    assert not answer.abstained
+    assert [("Kalin" in c.quote, "Begec" in c.quote) for c in answer.citations] == [
+        (True, False), (False, True)]
+    for c in answer.citations:
+        assert ARTICLE.text[c.start:c.end] == c.quote
+        assert c.source == SEED_FILE.name and c.date == "2025-08-26" and c.title == ARTICLE.title
+        assert f"[{c.marker}]" in answer.text
+    assert answer.language == "en"
+    prompt = bot._chat_model.prompts[-1]
+    assert "Write the answer in English." in prompt
+    assert bot._chat_model.calls_kwargs[-1]["response_format"]["type"] == "json_object"
+
+
+def test_dutch_question_asks_for_a_dutch_answer(make_assistant: Any, seed_dir: Path) -> None:
+    bot = make_assistant(lambda p: reply([1], "Kalin [1]."))
+    bot.ingest(seed_dir)
+    answer = bot.ask("Wie waren er bij de bijeenkomst in Benghazi?")
+    assert answer.language == "nl"
+    assert "Write the answer in Dutch." in bot._chat_model.prompts[-1]
+
+
+def test_model_not_found_reply_abstains_and_cites_nothing(make_assistant: Any,
+                                                          seed_dir: Path) -> None:
+    bot = make_assistant([reply([], "NOT FOUND")])
+    bot.ingest(seed_dir)
+    answer = bot.ask("How many soldiers were on the ship?")
+    assert answer.abstained and answer.citations == []
+    assert answer.text == "The articles I have do not answer this question."
+
+
+def test_question_about_an_absent_name_abstains_without_the_model(make_assistant: Any,
+                                                                  seed_dir: Path) -> None:
+    bot = make_assistant([])  # any model call would fail the test
+    bot.ingest(seed_dir)
+    answer = bot.ask("What did President Erdogan say about the meeting?")
+    assert answer.abstained and "Erdogan" in answer.reason
+    assert bot._chat_model.prompts == []
+
+
+def test_invented_numbers_make_it_abstain(make_assistant: Any, seed_dir: Path) -> None:
+    bot = make_assistant(lambda p: reply([1], "Kalin brought 40 officers [1]."))
+    bot.ingest(seed_dir)
+    answer = bot.ask("How many officers came with Kalin?")
+    assert answer.abstained and "40" in answer.reason
+
+
+def test_answer_without_markers_gets_the_declared_evidence(make_assistant: Any,
+                                                           seed_dir: Path) -> None:
+    def script(prompt: str) -> str:
+        return reply([number_of(prompt, "Kinaliada aan de haven")], "A Turkish navy ship.")
+
+    bot = make_assistant(script)
+    bot.ingest(seed_dir)
+    answer = bot.ask("Which ship visited the port of Benghazi?")
+    assert len(answer.citations) == 1 and "Kinaliada" in answer.citations[0].quote
+    assert answer.text.endswith(f"[{answer.citations[0].marker}]")
+
+
+def test_empty_archive_abstains(make_assistant: Any) -> None:
+    answer = make_assistant([]).ask("Who attended the meeting?")
+    assert answer.abstained and "nothing" in answer.reason
+
+
+def test_stream_yields_text_then_the_final_answer(make_assistant: Any, seed_dir: Path) -> None:
+    def script(prompt: str) -> str:
+        k = number_of(prompt, "Ibrahim Kalin")
+        return reply([k], f"Ibrahim Kalin met \"Haftar\" [{k}].")
+
+    bot = make_assistant(script)
+    bot.ingest(seed_dir)
+    items = list(bot.stream("Who met Haftar in Benghazi?"))
+    final = items[-1]
+    assert isinstance(final, Answer) and all(isinstance(i, str) for i in items[:-1])
+    assert len(items) > 3  # streamed in pieces
+    assert "".join(items[:-1]) == final.text
+    assert "total" in final.timings and "first_token" in final.timings
+
+
+def test_streamed_not_found_is_never_shown(make_assistant: Any, seed_dir: Path) -> None:
+    bot = make_assistant([reply([], "NOT FOUND")])
+    bot.ingest(seed_dir)
+    items = list(bot.stream("Hoeveel soldaten waren er op het schip?"))
+    assert len(items) == 1 and items[0].abstained
+    assert items[0].text == "De artikelen die ik heb geven geen antwoord op deze vraag."
+
+
+def test_follow_up_is_rewritten_with_history_before_retrieval(make_assistant: Any,
+                                                              seed_dir: Path) -> None:
+    def script(prompt: str) -> str:
+        if "Standalone question:" in prompt:
+            assert "User: Who met Haftar in Benghazi?" in prompt
+            return "Which ship had docked in Benghazi the day before Kalin met Haftar?"
+        n = number_of(prompt, "Kinaliada aan de haven")
+        return reply([n], f"The TCG Kinaliada [{n}].")
+
+    bot = make_assistant(script)
+    bot.ingest(seed_dir)
+    history = [{"role": "user", "content": "Who met Haftar in Benghazi?"},
+               {"role": "assistant", "content": "Ibrahim Kalin [1]."}]
+    answer = bot.ask("What ship had docked there the day before?", history)
+    assert answer.standalone_question.startswith("Which ship had docked in Benghazi")
+    assert not answer.abstained and "Kinaliada" in answer.citations[0].quote
+
+
+def test_standalone_question_with_history_is_not_rewritten(make_assistant: Any,
+                                                           seed_dir: Path) -> None:
+    bot = make_assistant(lambda p: reply([1], "Kalin [1]."))
+    bot.ingest(seed_dir)
+    history = [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}]
+    answer = bot.ask("Who led the Turkish defence delegation in Benghazi?", history)
+    assert answer.standalone_question == answer.question
+    assert len(bot._chat_model.prompts) == 1
+
+
+def test_date_filter_limits_the_evidence(make_assistant: Any, tmp_path: Path) -> None:
+    folder = tmp_path / "arts"
+    folder.mkdir()
+    (folder / "old.txt").write_text("date 2019-03-01 Haftar sprak in Benghazi over olie.")
+    (folder / "new.txt").write_text("date 2025-08-26 Haftar sprak in Benghazi over vrede.")
+    bot = make_assistant(lambda p: reply([1], "Haftar [1]."))
+    bot.ingest(folder)
+    answer = bot.ask("Waar sprak Haftar in Benghazi over?", date_from="2025-01-01")
+    assert {r["source"] for r in answer.retrieved} == {"new.txt"}
+    answer = bot.ask("Waar sprak Haftar in Benghazi over?", date_to="2020-01-01")
+    assert {r["source"] for r in answer.retrieved} == {"old.txt"}
+
+
+def test_bad_input_names_the_field(make_assistant: Any) -> None:
+    bot = make_assistant([])
+    with pytest.raises(ValueError, match="question: empty"):
+        bot.ask("  ")
+    with pytest.raises(ValueError, match=r"history\[0\]\.content"):
+        bot.ask("Who?", [{"role": "user", "content": 3}])
+
+
+def test_answer_json_shape(make_assistant: Any, seed_dir: Path) -> None:
+    bot = make_assistant(lambda p: reply([1], "Kalin [1]."))
+    bot.ingest(seed_dir)
+    data = bot.ask("Who met Haftar in Benghazi?").to_dict()
+    assert {"answer", "abstained", "citations"} <= set(data)
+    assert set(data["citations"][0]) >= {"source", "title", "date", "quote", "start", "end"}
