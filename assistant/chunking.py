@@ -4,7 +4,8 @@
 sentences into chunks of at most ``max_tokens`` tokens, repeating up to ``overlap_tokens`` of
 trailing sentences at the start of the next chunk. A sentence longer than a chunk is cut at
 word boundaries, a word longer than a chunk by characters (a chunk exceeds the bound only when
-one character alone does: cl100k needs up to 4 tokens for some characters). Offsets always index the text given::
+one character alone does: cl100k needs up to 4 tokens for some characters). Offsets always
+index the text given::
 
     >>> text = "Kalin met Haftar. Begec was there. It rained."
     >>> split_sentences(text)
@@ -20,6 +21,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 TokenCounter = Callable[[str], int]
 
@@ -94,8 +96,12 @@ def chunk_text(text: str, max_tokens: int, overlap_tokens: int,
         while j < len(pieces) and total + pieces[j][2] <= max_tokens:
             total += pieces[j][2]
             j += 1
-        if j == i:  # one piece over the bound: a single character of several tokens
-            j, total = i + 1, pieces[i][2]
+        j = max(j, i + 1)  # one piece over the bound is a single character of several tokens
+        # the text between pieces (spaces, line breaks) can add tokens: check the real count
+        total = count_tokens(text[pieces[i][0]:pieces[j - 1][1]])
+        while j > i + 1 and total > max_tokens:
+            j -= 1
+            total = count_tokens(text[pieces[i][0]:pieces[j - 1][1]])
         group = pieces[i:j]
         start, end = group[0][0], group[-1][1]
         chunks.append(Chunk(len(chunks), start, end, text[start:end],
@@ -159,7 +165,7 @@ def _cut_chars(text: str, start: int, end: int, max_tokens: int,
 
 
 @lru_cache(maxsize=1)
-def _encoding():  # type: ignore[no-untyped-def]
+def _encoding() -> Any:
     try:
         import tiktoken
     except ImportError as exc:  # pragma: no cover - install hint

@@ -70,7 +70,8 @@ def parse_date(value: str, source: str) -> str:
     try:
         return dt.date.fromisoformat(value).isoformat()
     except ValueError:
-        raise ArticleError(f"{source}: malformed date {value!r} (expected date YYYY-MM-DD)") from None
+        raise ArticleError(
+            f"{source}: malformed date {value!r} (expected date YYYY-MM-DD)") from None
 
 
 def parse_article(raw: str, source: str) -> Article:

@@ -50,7 +50,7 @@ def term_found(term: str, tokens: Iterable[str]) -> bool:
         if token == t:
             return True
         if len(t) >= 3 and len(token) >= 3 and token[:3] == t[:3]:
-            if token.startswith(t) or t.startswith(token) and len(token) >= 4:
+            if token.startswith(t) or (t.startswith(token) and len(token) >= 4):
                 return True
             if difflib.SequenceMatcher(None, t, token).ratio() >= 0.6:
                 return True

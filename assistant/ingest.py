@@ -68,7 +68,8 @@ def embedding_text(article: Article, chunk: Chunk) -> str:
     """What the embedder sees: the chunk, led by the title when the chunk does not hold it.
 
     >>> from assistant.chunking import Chunk
-    >>> a = Article("d", "a.txt", "Kalin in Benghazi", None, "Kalin in Benghazi\\nHe met Haftar.", 18)
+    >>> a = Article("d", "a.txt", "Kalin in Benghazi", None,
+    ...             "Kalin in Benghazi\\nHe met Haftar.", 18)
     >>> embedding_text(a, Chunk(0, 18, 32, "He met Haftar.", ((18, 32),), 4))
     'Kalin in Benghazi\\nHe met Haftar.'
     """

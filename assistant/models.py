@@ -113,7 +113,8 @@ def is_installed(models_dir: Path, spec: ModelSpec) -> bool:
     if not target.exists() or not marker.exists():
         return False
     checked = target / spec.checked_file if spec.checked_file else target
-    return checked.exists() and marker.read_text().strip() == f"{spec.sha256} {checked.stat().st_size}"
+    expected = f"{spec.sha256} {checked.stat().st_size}" if checked.exists() else None
+    return marker.read_text().strip() == expected
 
 
 def resolve(name: str, models_dir: Path, allowed: tuple[str, ...]) -> str:
@@ -123,7 +124,8 @@ def resolve(name: str, models_dir: Path, allowed: tuple[str, ...]) -> str:
     """
     if name in SPECS:
         if name not in allowed:
-            raise ModelError(f"model {name!r} cannot be used here; choose one of {', '.join(allowed)}")
+            raise ModelError(
+                f"model {name!r} cannot be used here; choose one of {', '.join(allowed)}")
         spec = SPECS[name]
         if not is_installed(models_dir, spec):
             target = models_dir / spec.target
@@ -133,7 +135,7 @@ def resolve(name: str, models_dir: Path, allowed: tuple[str, ...]) -> str:
     path = Path(name).expanduser()
     if path.exists():
         return str(path)
-    if name.startswith((".", "/", "~")) or name.endswith(".gguf") and "/" not in name:
+    if name.startswith((".", "/", "~")) or (name.endswith(".gguf") and "/" not in name):
         raise ModelError(f"model path {name!r} does not exist")
     if name.count("/") >= 1:
         return name  # hub id, for users with a network

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import string
 from collections.abc import Mapping
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 PROMPTS_DIR = Path(os.environ.get("ASSISTANT_PROMPTS_DIR") or
@@ -49,7 +49,7 @@ def render_text(template: str, values: Mapping[str, object], name: str = "templa
     return string.Template(template).substitute({k: str(v) for k, v in values.items()})
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(name: str, folder: Path = PROMPTS_DIR) -> str:
     path = folder / f"{name}.txt"
     if not path.exists():

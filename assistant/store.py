@@ -164,8 +164,9 @@ class ChromaStore:
     @classmethod
     def http(cls, url: str, collection: str, embedding_model: str,
              token: str | None = None) -> ChromaStore:
-        import chromadb
         from urllib.parse import urlparse
+
+        import chromadb
 
         parsed = urlparse(url)
         if not parsed.hostname:

@@ -6,7 +6,8 @@ before it writes). ``AnswerStream`` pulls the text of ``answer`` out of the repl
 being written, so the answer streams as plain text::
 
     >>> s = AnswerStream()
-    >>> [s.feed(p) for p in ['{"evidence": [1], "ans', 'wer": "Kalin', ' met \\\\"Haftar\\\\"', ' [1]."}']]
+    >>> pieces = ['{"evidence": [1], "ans', 'wer": "Kalin', ' met \\\\"Haftar\\\\"', ' [1]."}']
+    >>> [s.feed(p) for p in pieces]
     ['', 'Kalin', ' met "Haftar"', ' [1].']
     >>> parse_reply('{"evidence": [1, 3], "answer": "Kalin [1]."}')
     ([1, 3], 'Kalin [1].')

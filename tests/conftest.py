@@ -22,7 +22,7 @@ from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
-from pydantic import ConfigDict
+from pydantic import ConfigDict, Field
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
@@ -59,8 +59,8 @@ class ScriptedChat(BaseChatModel):
     """Replies from ``script``: a list (used in order) or a function of the last prompt text."""
 
     script: Any
-    prompts: list[str] = []
-    calls_kwargs: list[dict[str, Any]] = []
+    prompts: list[str] = Field(default_factory=list)
+    calls_kwargs: list[dict[str, Any]] = Field(default_factory=list)
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     @property

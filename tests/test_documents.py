@@ -44,16 +44,16 @@ def test_malformed_date_names_the_file() -> None:
 
 
 def test_empty_article_is_an_error() -> None:
-    with pytest.raises(ArticleError, match="empty.txt: no article text"):
+    with pytest.raises(ArticleError, match=r"empty\.txt: no article text"):
         parse_article("  \n date 2020-01-01  \n", "empty.txt")
 
 
 def test_binary_and_non_utf8_files_are_refused(tmp_path: Path) -> None:
     (tmp_path / "bin.txt").write_bytes(b"\x00\x01\x02abc")
     (tmp_path / "latin.txt").write_bytes("Caf\xe9".encode("latin-1"))
-    with pytest.raises(ArticleError, match="bin.txt: binary file"):
+    with pytest.raises(ArticleError, match=r"bin\.txt: binary file"):
         load_article(tmp_path / "bin.txt", tmp_path)
-    with pytest.raises(ArticleError, match="latin.txt: not UTF-8"):
+    with pytest.raises(ArticleError, match=r"latin\.txt: not UTF-8"):
         load_article(tmp_path / "latin.txt", tmp_path)
 
 

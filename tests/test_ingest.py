@@ -3,6 +3,7 @@ failures, duplicates."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 from pathlib import Path
@@ -137,10 +138,8 @@ def test_interrupted_ingest_is_completed_without_duplicates(make_assistant: Any,
             real_upsert(records, vectors)
 
         bot.store.upsert = failing_upsert
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             bot.ingest(seed_dir)
-        except KeyboardInterrupt:
-            pass
         assert bot.store.manifest() == {}  # not counted as stored yet
         partial = bot.store.count()
         assert partial == 2
