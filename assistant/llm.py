@@ -15,6 +15,8 @@ messages always give the same reply, and the fixed instructions are never evalua
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -48,6 +50,17 @@ def load_llama(model_path: str, n_ctx: int, n_threads: int) -> Any:
                 _LOADED[key] = Llama(model_path=model_path, n_ctx=n_ctx, n_threads=n_threads,
                                      n_threads_batch=n_threads, verbose=False)
         return _LOADED[key]
+
+
+@atexit.register
+def _close_models() -> None:
+    """Free the models before interpreter teardown (llama.cpp's own finaliser fails then)."""
+    with _LOAD_LOCK:
+        for llama in _LOADED.values():
+            with contextlib.suppress(Exception):  # best effort at exit
+                llama.close()
+        _LOADED.clear()
+        _SYSTEM_STATES.clear()
 
 
 class LlamaCppChat(BaseChatModel):

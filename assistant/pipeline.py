@@ -25,7 +25,7 @@ from .answer import Answer, Citation
 from .citations import align_markers, cited_numbers
 from .evidence import EvidenceSentence, format_evidence, number_evidence
 from .followup import clean_rewrite, format_history, needs_rewrite
-from .grounding import missing_names, names, unsupported_terms
+from .grounding import MIN_COVERAGE, coverage, missing_names, names, unsupported_terms
 from .retrieval import Retrieved, Retriever
 from .structured import REPLY_SCHEMA, AnswerStream, parse_reply
 from .text import LANGUAGE_NAMES, detect_language, fold
@@ -49,6 +49,7 @@ class ChainConfig:
     top_k: int = 4
     evidence_tokens: int = 700
     max_answer_tokens: int = 256
+    archive_language: str = "nl"
 
 
 def build_chain(retriever: Retriever, chat_model: Callable[[], BaseChatModel],
@@ -80,8 +81,15 @@ def build_chain(retriever: Retriever, chat_model: Callable[[], BaseChatModel],
         """A reason to abstain before generation, or ''."""
         if not state["evidence"]:
             return "the archive holds nothing that matches the question"
-        missing = missing_names(state["standalone"], [s.text for s in state["evidence"]])
-        return f"no article mentions {', '.join(missing)}" if missing else ""
+        texts = [s.text for s in state["evidence"]]
+        missing = missing_names(state["standalone"], texts)
+        if missing:
+            return f"no article mentions {', '.join(missing)}"
+        if state["language"] == config.archive_language:
+            share = coverage(state["standalone"], texts)
+            if share < MIN_COVERAGE:
+                return f"the articles found cover only {share:.0%} of the question's words"
+        return ""
 
     def messages(state: dict[str, Any]) -> list[Any]:
         return [SystemMessage(prompts.render("answer_system")),
@@ -173,7 +181,7 @@ def finalize(state: dict[str, Any], reply: str) -> Answer:
         return result(NOT_FOUND[language], [], "the answer cites no evidence")
     unsupported = unsupported_terms(text, [s.text for s in evidence], state["standalone"])
     bad_numbers = [t for t in unsupported if t[:1].isdigit()]
-    answer_names = names(text)
+    answer_names = names(text, skip_common=True)
     bad_names = [t for t in unsupported if not t[:1].isdigit()]
     if bad_numbers or (bad_names and len(bad_names) * 3 > len(answer_names)):
         return result(NOT_FOUND[language], [],

@@ -1,0 +1,237 @@
+"""Evaluation over gold question/answer items: parse gold files, score answers, aggregate.
+
+A gold file is JSON Lines, one item a line::
+
+    {"id": "q1", "question": "Who met Haftar?", "answers": ["Kalin"], "match": "any",
+     "sources": ["000_15754e1025876bc7.txt"], "history": [...], "lang": "en"}
+
+``answers: []`` marks an unanswerable item: the right behaviour is to abstain. ``Evaluator``
+runs items through anything with ``ask(question, history)`` and returns plain data; writing
+reports is ``reports.py``'s job::
+
+    >>> is_correct("Ibrahim Kálin met him [1].", ["kalin"], "any")
+    True
+    >>> is_correct("Kalin and Begec", ["Kalin", "Altindag"], "all")
+    False
+    >>> percentile([1.0, 2.0, 3.0, 4.0], 50)
+    2.5
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from .answer import Answer
+from .followup import validate_history
+from .text import fold
+
+METRICS = ("answer_accuracy", "retrieval_recall_at_k", "mrr", "citation_precision",
+           "citation_recall", "abstention_accuracy", "false_abstention_rate",
+           "latency_p50_s", "latency_p95_s", "n_items")
+
+
+class GoldError(ValueError):
+    """A gold file has a bad line; the message names the file, line and field."""
+
+
+@dataclass(frozen=True)
+class GoldItem:
+    id: str
+    question: str
+    answers: tuple[str, ...]
+    match: str = "any"
+    sources: tuple[str, ...] = ()
+    history: tuple[dict[str, str], ...] = ()
+    lang: str | None = None
+
+    @property
+    def answerable(self) -> bool:
+        return bool(self.answers)
+
+
+def parse_gold_line(line: str, where: str) -> GoldItem:
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise GoldError(f"{where}: not valid JSON ({exc.msg})") from None
+    if not isinstance(data, dict):
+        raise GoldError(f"{where}: expected a JSON object")
+
+    def need(key: str, kind: type, default: Any = None) -> Any:
+        value = data.get(key, default)
+        if not isinstance(value, kind):
+            raise GoldError(f"{where}: field {key!r} must be {kind.__name__}")
+        return value
+
+    unknown = set(data) - {"id", "question", "answers", "match", "sources", "history", "lang"}
+    if unknown:
+        raise GoldError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
+    item_id, question = need("id", str), need("question", str)
+    if not question.strip():
+        raise GoldError(f"{where}: field 'question' is empty")
+    answers = need("answers", list)
+    sources = need("sources", list, [])
+    for key, values in (("answers", answers), ("sources", sources)):
+        if not all(isinstance(v, str) and v.strip() for v in values):
+            raise GoldError(f"{where}: field {key!r} must hold non-empty strings")
+    match = need("match", str, "any")
+    if match not in ("any", "all"):
+        raise GoldError(f"{where}: field 'match' must be 'any' or 'all', got {match!r}")
+    lang = data.get("lang")
+    if lang not in (None, "en", "nl"):
+        raise GoldError(f"{where}: field 'lang' must be 'en' or 'nl', got {lang!r}")
+    try:
+        history = validate_history(need("history", list, []))
+    except ValueError as exc:
+        raise GoldError(f"{where}: {exc}") from None
+    if answers and not sources:
+        raise GoldError(f"{where}: an answerable item needs 'sources'")
+    return GoldItem(item_id, question, tuple(answers), match, tuple(sources), tuple(history),
+                    lang)
+
+
+def load_gold(path: Path) -> list[GoldItem]:
+    """Read a gold file; the first bad line raises ``GoldError`` with its line number."""
+    items: list[GoldItem] = []
+    seen: set[str] = set()
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        item = parse_gold_line(line, f"{path}:{number}")
+        if item.id in seen:
+            raise GoldError(f"{path}:{number}: duplicate id {item.id!r}")
+        seen.add(item.id)
+        items.append(item)
+    if not items:
+        raise GoldError(f"{path}: no items")
+    return items
+
+
+def unknown_sources(items: Iterable[GoldItem], known: Iterable[str]) -> dict[str, list[str]]:
+    """Gold sources that match no stored file name or document id: {item id: [sources]}."""
+    names = set(known)
+    out: dict[str, list[str]] = {}
+    for item in items:
+        missing = [s for s in item.sources if s not in names]
+        if missing:
+            out[item.id] = missing
+    return out
+
+
+def is_correct(text: str, answers: Sequence[str], match: str = "any") -> bool:
+    """Whether ``text`` contains any (or all) of ``answers``, ignoring case and accents."""
+    folded = fold(text)
+    hits = [fold(a) in folded for a in answers]
+    return all(hits) if match == "all" else any(hits)
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Linear-interpolated percentile (numpy's default)."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    pos = (len(ordered) - 1) * q / 100
+    lo = int(pos)
+    hi = min(lo + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
+
+
+class Answers(Protocol):
+    def ask(self, question: str, history: Any = None) -> Answer: ...
+
+
+@dataclass
+class ItemResult:
+    id: str
+    question: str
+    answerable: bool
+    answer: str
+    abstained: bool
+    correct: bool
+    citations: list[dict[str, Any]]
+    retrieved_sources: list[str]
+    gold_rank: int | None  # 1-based rank of the first gold source among retrieved documents
+    citations_in_gold: int
+    latency_s: float
+    standalone_question: str = ""
+    reason: str = ""
+    lang: str | None = None
+
+
+def _in_gold(source: str, doc_id: str, gold: Sequence[str]) -> bool:
+    return source in gold or doc_id in gold
+
+
+def score_item(item: GoldItem, answer: Answer, latency: float) -> ItemResult:
+    """Verdicts for one item (pure)."""
+    docs: list[tuple[str, str]] = []
+    for r in answer.retrieved:
+        key = (str(r.get("source", "")), str(r.get("doc_id", "")))
+        if key not in docs:
+            docs.append(key)
+    gold_rank = next((i for i, (s, d) in enumerate(docs, start=1)
+                      if _in_gold(s, d, item.sources)), None)
+    in_gold = sum(_in_gold(c.source, c.doc_id, item.sources) for c in answer.citations)
+    correct = (not answer.abstained and is_correct(answer.text, item.answers, item.match)
+               if item.answerable else answer.abstained)
+    return ItemResult(
+        id=item.id, question=item.question, answerable=item.answerable, answer=answer.text,
+        abstained=answer.abstained, correct=correct,
+        citations=[{"marker": c.marker, "source": c.source, "quote": c.quote} for c in
+                   answer.citations],
+        retrieved_sources=[s for s, _ in docs], gold_rank=gold_rank, citations_in_gold=in_gold,
+        latency_s=round(latency, 3), standalone_question=answer.standalone_question,
+        reason=answer.reason, lang=item.lang)
+
+
+def aggregate(results: Sequence[ItemResult], k: int) -> dict[str, float]:
+    """The report's metrics from per-item results (pure)."""
+    answerable = [r for r in results if r.answerable]
+    unanswerable = [r for r in results if not r.answerable]
+    n_cit = sum(len(r.citations) for r in answerable)
+    latencies = [r.latency_s for r in results]
+
+    def share(rows: Sequence[ItemResult], ok: Callable[[ItemResult], bool]) -> float:
+        return sum(ok(r) for r in rows) / len(rows) if rows else 0.0
+
+    return {
+        "answer_accuracy": share(answerable, lambda r: r.correct),
+        "retrieval_recall_at_k": share(answerable,
+                                       lambda r: r.gold_rank is not None and r.gold_rank <= k),
+        "mrr": (sum(1 / r.gold_rank for r in answerable if r.gold_rank) / len(answerable)
+                if answerable else 0.0),
+        "citation_precision": (sum(r.citations_in_gold for r in answerable) / n_cit
+                               if n_cit else 0.0),
+        "citation_recall": share(answerable, lambda r: r.citations_in_gold > 0),
+        "abstention_accuracy": share(unanswerable, lambda r: r.abstained),
+        "false_abstention_rate": share(answerable, lambda r: r.abstained),
+        "latency_p50_s": percentile(latencies, 50),
+        "latency_p95_s": percentile(latencies, 95),
+        "n_items": float(len(results)),
+    }
+
+
+@dataclass
+class Evaluator:
+    """Run gold items through an assistant; ``run`` returns the metrics as ``dict[str, float]``
+    and keeps the per-item verdicts in ``results``."""
+
+    items: Sequence[GoldItem]
+    k: int = 5
+    progress: bool = False
+    results: list[ItemResult] = field(default_factory=list)
+
+    def run(self, assistant: Answers) -> dict[str, float]:
+        from tqdm import tqdm
+
+        self.results = []
+        for item in tqdm(self.items, desc="evaluating", unit="item", disable=not self.progress):
+            started = time.perf_counter()
+            answer = assistant.ask(item.question, list(item.history) or None)
+            self.results.append(score_item(item, answer, time.perf_counter() - started))
+        return aggregate(self.results, self.k)

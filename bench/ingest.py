@@ -1,0 +1,55 @@
+"""Ingestion benchmark over the DpgMedia2019 corpus (written out as files in a temp folder).
+
+    python bench/ingest.py [--limit N] [--store DIR] [--docs DIR]
+
+Prints: articles, chunks, first-ingest time and chunks per second (model loading excluded and
+shown apart), re-ingest time and its ratio to the first ingest (target < 2%), peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from assistant.api import Assistant
+from assistant.settings import Settings
+from evals.write_corpus import DEFAULT_SRC, write_corpus
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--limit", type=int)
+    parser.add_argument("--store", type=Path, help="keep the store here (default: temporary)")
+    parser.add_argument("--docs", type=Path, help="corpus folder (default: written to a temp dir)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-ingest-") as tmp:
+        docs = args.docs or Path(tmp) / "docs"
+        if not args.docs:
+            write_corpus(DEFAULT_SRC, docs, args.limit)
+        store = args.store or Path(tmp) / "store"
+        bot = Assistant.from_settings(Settings.from_env(data_dir=store))
+        started = time.perf_counter()
+        bot.embedder.embed_documents(["warm up"])
+        load_s = time.perf_counter() - started
+        first = bot.ingest(docs, progress=True)
+        second = bot.ingest(docs, progress=False)
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        n_docs = len(first.added) + len(first.updated) + len(first.unchanged)
+        print(f"articles            {n_docs} ({len(first.failed)} failed)")
+        print(f"chunks embedded     {first.chunks_embedded} (store holds {bot.store.count()})")
+        print(f"model load          {load_s:.1f} s")
+        print(f"first ingest        {first.seconds:.1f} s, "
+              f"{first.chunks_embedded / first.seconds:.2f} chunks/s")
+        print(f"re-ingest           {second.seconds:.2f} s, {second.chunks_embedded} embedded, "
+              f"ratio {second.seconds / first.seconds:.4f} (target < 0.02)")
+        print(f"peak memory (RSS)   {peak_mb:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,132 @@
+"""Gold parsing, scoring, aggregation and report writing, with fakes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import ROOT, SEED_FILE
+
+from assistant import cli
+from assistant.answer import Answer, Citation
+from assistant.evaluation import (
+    Evaluator,
+    GoldError,
+    GoldItem,
+    aggregate,
+    load_gold,
+    score_item,
+    unknown_sources,
+)
+
+
+def write(tmp_path: Path, lines: list[str]) -> Path:
+    path = tmp_path / "gold.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+GOOD = json.dumps({"id": "a", "question": "Who?", "answers": ["Kalin"], "sources": ["s.txt"]})
+
+
+def test_malformed_lines_fail_with_their_line_number(tmp_path: Path) -> None:
+    cases = {
+        "{not json": "not valid JSON",
+        json.dumps({"id": "b", "question": "Q"}): "field 'answers' must be list",
+        json.dumps({"id": "b", "question": "Q", "answers": ["x"]}): "needs 'sources'",
+        json.dumps({"id": "b", "question": "Q", "answers": [], "match": "some"}): "'match'",
+        json.dumps({"id": "b", "question": "Q", "answers": [], "lang": "de"}): "'lang'",
+        json.dumps({"id": "b", "question": "Q", "answers": [], "extra": 1}): "unknown field",
+        json.dumps({"id": "b", "question": "Q", "answers": [],
+                    "history": [{"role": "x", "content": "y"}]}): r"history\[0\]\.role",
+        GOOD: "duplicate id 'a'",
+    }
+    for bad, message in cases.items():
+        path = write(tmp_path, [GOOD, "", bad])
+        with pytest.raises(GoldError, match=rf"gold\.jsonl:3: .*{message}"):
+            load_gold(path)
+
+
+def test_gold_files_in_the_repo_parse_with_the_required_mix() -> None:
+    seeds = load_gold(ROOT / "evals" / "seeds.jsonl")
+    dpg = load_gold(ROOT / "evals" / "dpg.jsonl")
+    for items, minimum in ((seeds, 30), (dpg, 60)):
+        assert len(items) >= minimum
+        assert sum(not i.answerable for i in items) >= 6
+        assert {i.lang for i in items} >= {"en", "nl"}
+        assert any(i.history for i in items) and any(i.match == "all" for i in items)
+    assert unknown_sources(seeds, [SEED_FILE.name]) == {}
+
+
+def test_unknown_sources_are_reported() -> None:
+    items = [GoldItem("a", "Q", ("x",), sources=("s.txt", "nope.txt"))]
+    assert unknown_sources(items, ["s.txt"]) == {"a": ["nope.txt"]}
+
+
+def answer(text: str, abstained: bool, cited: list[str], retrieved: list[str]) -> Answer:
+    citations = [Citation(i + 1, s, "T", None, "quote", 0, 5, "d-" + s)
+                 for i, s in enumerate(cited)]
+    return Answer(text, citations, abstained, "Q", "Q", "en",
+                  retrieved=[{"source": s, "doc_id": "d-" + s} for s in retrieved])
+
+
+def test_scores_and_aggregates() -> None:
+    items = [GoldItem("1", "Q", ("Kalin",), sources=("a.txt",)),
+             GoldItem("2", "Q", ("Begec", "Haftar"), "all", sources=("b.txt",)),
+             GoldItem("3", "Q", ()),
+             GoldItem("4", "Q", ())]
+    answers = [answer("Ibrahim KALIN [1].", False, ["a.txt", "c.txt"], ["c.txt", "a.txt"]),
+               answer("Begec [1].", False, ["b.txt"], ["b.txt"]),
+               answer("Not found", True, [], ["a.txt"]),
+               answer("Made up [1].", False, ["a.txt"], ["a.txt"])]
+    results = [score_item(i, a, t) for i, a, t in zip(items, answers, [1.0, 2.0, 3.0, 4.0],
+                                                      strict=True)]
+    metrics = aggregate(results, k=5)
+    assert metrics["answer_accuracy"] == 0.5  # item 2 misses Haftar
+    assert metrics["retrieval_recall_at_k"] == 1.0
+    assert metrics["mrr"] == (1 / 2 + 1) / 2
+    assert metrics["citation_precision"] == 2 / 3
+    assert metrics["citation_recall"] == 1.0
+    assert metrics["abstention_accuracy"] == 0.5
+    assert metrics["false_abstention_rate"] == 0.0
+    assert metrics["latency_p50_s"] == 2.5 and metrics["n_items"] == 4.0
+    assert aggregate(results, k=1)["retrieval_recall_at_k"] == 0.5
+
+
+def test_eval_command_writes_json_markdown_and_plot(make_assistant: Any, seed_dir: Path,
+                                                    tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    bot = make_assistant(lambda p: json.dumps({"evidence": [1], "answer": "Ibrahim Kalin [1]."}))
+    monkeypatch.setattr("assistant.api.Assistant.from_settings", lambda settings: bot)
+    gold = write(tmp_path, [
+        json.dumps({"id": "a", "question": "Who met Haftar in Benghazi?", "answers": ["Kalin"],
+                    "sources": [SEED_FILE.name, "missing.txt"]}),
+        json.dumps({"id": "b", "question": "What did Erdogan say?", "answers": []}),
+    ])
+    out = tmp_path / "report"
+    assert cli.main(["eval", "--gold", str(gold), "--docs", str(seed_dir), "--out",
+                     str(out)]) == 0
+    data = json.loads((out / "report.json").read_text())
+    for key in ("answer_accuracy", "retrieval_recall_at_k", "mrr", "citation_precision",
+                "citation_recall", "abstention_accuracy", "false_abstention_rate",
+                "latency_p50_s", "latency_p95_s", "n_items"):
+        assert isinstance(data[key], float)
+    assert data["answer_accuracy"] == 1.0 and data["abstention_accuracy"] == 1.0
+    assert data["meta"]["unknown_sources"] == {"a": ["missing.txt"]}
+    assert [i["id"] for i in data["items"]] == ["a", "b"]
+    assert "| answer_accuracy | 1.000 |" in (out / "report.md").read_text()
+    assert (out / "report.png").read_bytes()[:4] == b"\x89PNG"
+    assert "unknown source(s) missing.txt" in capsys.readouterr().err
+
+
+def test_evaluator_returns_plain_floats(make_assistant: Any, seed_dir: Path) -> None:
+    bot = make_assistant(lambda p: json.dumps({"evidence": [1], "answer": "Kalin [1]."}))
+    bot.ingest(seed_dir)
+    evaluator = Evaluator([GoldItem("a", "Who met Haftar?", ("Kalin",),
+                                    sources=(SEED_FILE.name,))])
+    metrics = evaluator.run(bot)
+    assert all(isinstance(v, float) for v in metrics.values())
+    assert evaluator.results[0].correct
