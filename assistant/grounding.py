@@ -6,7 +6,8 @@ unanswerable questions when asked for cited JSON), so the assistant also checks:
 - names the question asks about that no evidence sentence mentions (checked before generation);
 - for a question in the archive's language, too few of its content words in the evidence
   (``coverage``; checked before generation);
-- numbers and names in the answer that appear in no evidence sentence (checked after).
+- numbers in the answer that its cited sentences do not hold, and names in the answer that no
+  evidence sentence holds (checked after).
 
 Everyday English words (``common_word``) are left out of the name checks: a Dutch article
 translates "Army" or "House of Representatives", it does not contain them.
@@ -19,9 +20,11 @@ similarity of at least 0.6 (``Libya`` ~ ``Libië``, ``Turkish`` ~ ``Turkse``)::
     >>> missing_names("What did President Erdogan say about the meeting in Benghazi?",
     ...               ["Kalin had in de haven van Benghazi een ontmoeting met Haftar."])
     ['Erdogan']
-    >>> unsupported_terms("Kalin met Haftar and 12 generals in Benghazi.",
-    ...                   ["Kalin ontmoette Haftar in Benghazi."])
+    >>> ev = ["Kalin ontmoette Haftar in Benghazi.", "In 2022 kwam er een regering."]
+    >>> unsupported_terms("Kalin met Haftar and 12 generals in Benghazi [1].", ev[:1], ev)
     ['12']
+    >>> unsupported_terms("The elections are in 2022 [1].", ev[:1], ev)
+    ['2022']
 """
 
 from __future__ import annotations
@@ -156,12 +159,17 @@ def numbers(text: str) -> list[str]:
     return found
 
 
-def unsupported_terms(answer: str, evidence: Sequence[str], question: str = "") -> list[str]:
-    """Numbers and names in ``answer`` found in neither the evidence nor the question."""
-    source = " ".join(evidence) + " " + question
-    tokens = set(words(source))
-    have = set(numbers(source))
+def unsupported_terms(answer: str, cited: Sequence[str], evidence: Sequence[str],
+                      question: str = "") -> list[str]:
+    """Numbers in ``answer`` that its cited sentences do not hold, and names that no evidence
+    sentence holds (the question counts as a source for both).
+
+    A number is the easiest thing to get wrong and the easiest for a reader to check, so it must
+    stand in a sentence the answer cites.
+    """
+    have = set(numbers(" ".join(cited) + " " + question))
     out = [n for n in dict.fromkeys(numbers(_strip_markers(answer))) if n not in have]
+    tokens = set(words(" ".join(evidence) + " " + question))
     out += [n for n in names(answer, skip_common=True) if not term_found(n, tokens)]
     return out
 

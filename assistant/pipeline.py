@@ -179,7 +179,8 @@ def finalize(state: dict[str, Any], reply: str) -> Answer:
             text = text.rstrip() + " " + "".join(f"[{n}]" for n in numbers)
     if not numbers:
         return result(NOT_FOUND[language], [], "the answer cites no evidence")
-    unsupported = unsupported_terms(text, [s.text for s in evidence], state["standalone"])
+    unsupported = unsupported_terms(text, [by_number[n].text for n in numbers],
+                                    [s.text for s in evidence], state["standalone"])
     bad_numbers = [t for t in unsupported if t[:1].isdigit()]
     answer_names = names(text, skip_common=True)
     bad_names = [t for t in unsupported if not t[:1].isdigit()]

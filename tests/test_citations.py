@@ -78,9 +78,13 @@ def test_question_names_missing_from_the_evidence() -> None:
 
 def test_unsupported_numbers_and_names_in_an_answer() -> None:
     evidence = list(EVIDENCE.values())
-    assert unsupported_terms("Kalin met Haftar [1].", evidence) == []
-    assert unsupported_terms("Kalin met 40 officers [1].", evidence) == ["40"]
-    assert unsupported_terms("Kalin met Dbeibah [1].", evidence) == ["Dbeibah"]
+    cited = [EVIDENCE[1]]
+    assert unsupported_terms("Kalin met Haftar [1].", cited, evidence) == []
+    assert unsupported_terms("Kalin met 40 officers [1].", cited, evidence) == ["40"]
+    assert unsupported_terms("Kalin met two officers [1].", cited, evidence) == ["2"]
+    assert unsupported_terms("Kalin met Dbeibah [1].", cited, evidence) == ["Dbeibah"]
+    assert unsupported_terms("The Army and the House of Representatives [1].", cited,
+                             evidence) == []
 
 
 def test_follow_up_detection_and_history_validation() -> None:
