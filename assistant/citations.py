@@ -5,8 +5,8 @@ cite loosely, so ``align_markers`` checks every answer sentence against the evid
 
 - markers that point at no evidence sentence are dropped;
 - a cited sentence that shares no name (or, without names, no word) with the claim is dropped;
-- a name that none of the claim's cited sentences contains, but another evidence sentence
-  does, gets that sentence's marker;
+- a name or number that none of the claim's cited sentences contains, but another evidence
+  sentence does, gets that sentence's marker;
 - a sentence with no marker at all gets the evidence sentence that shares most words with it.
 
     >>> ev = {1: "Kalin ontmoette Haftar in Benghazi.", 2: "Begec nam ook deel.", 3: "Het regende."}
@@ -21,9 +21,9 @@ cite loosely, so ``align_markers`` checks every answer sentence against the evid
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
-from .grounding import names, term_found
+from .grounding import names, numbers, term_found
 from .text import STOPWORDS, words
 
 MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
@@ -54,23 +54,25 @@ def _tidy(text: str) -> str:
     return re.sub(r"[ \t]+([.,;:!?])", r"\1", text)
 
 
-def align_markers(answer: str, evidence: Mapping[int, str]) -> str:
+def align_markers(answer: str, evidence: Mapping[int, str], preferred: Sequence[int] = ()) -> str:
     """Return ``answer`` with its markers checked against ``evidence`` (number -> sentence).
 
     The answer is read as claims: the text up to each group of markers (or up to a sentence end
     when a sentence has none). Each claim keeps the cited sentences that support it (share a
-    name or a content word), gains the sentence that holds a name it mentions, and a claim
-    with no marker gets its best-matching sentence.
+    name, a number or, without those, a content word), gains the best sentence that holds a name
+    or number it mentions, and a claim with no marker gets its best-matching sentence. Ties go
+    to the sentences the model listed as its evidence (``preferred``).
     """
     answer = _normalise_markers(answer, set(evidence) - {0})
     tokens = {n: set(words(s)) for n, s in evidence.items()}
+    figures = {n: set(numbers(s)) for n, s in evidence.items()}
     out: list[str] = []
     for text, group, continuation in _claims(answer):
         cited = [int(n) for n in re.findall(r"\d+", group) if n != "0"]
         if continuation and not group:  # the rest of a sentence whose claims are marked
             out.append(text)
             continue
-        fixed = _align_claim(text, cited, tokens)
+        fixed = _align_claim(text, cited, tokens, figures, preferred)
         if fixed == cited or (not fixed and not group):
             out.append(text + group)
             continue
@@ -110,29 +112,44 @@ def _split(text: str, group: str, after_marker: bool) -> list[tuple[str, str, bo
     return out
 
 
-def _align_claim(text: str, cited: list[int], tokens: Mapping[int, set[str]]) -> list[int]:
+def _align_claim(text: str, cited: list[int], tokens: Mapping[int, set[str]],
+                 figures: Mapping[int, set[str]], preferred: Sequence[int]) -> list[int]:
     claim_names = names(text)
+    claim_numbers = list(dict.fromkeys(numbers(text)))
     content = {w for w in words(text) if w not in STOPWORDS and len(w) >= 4}
 
+    def named(n: int) -> int:
+        return sum(term_found(x, tokens[n]) for x in claim_names)
+
+    def counted(n: int) -> int:
+        return sum(x in figures[n] for x in claim_numbers)
+
+    def score(n: int) -> tuple[int, int, int]:
+        return (2 * named(n) + 3 * counted(n) + _overlap(content, tokens[n]), n in preferred, -n)
+
     def supports(n: int) -> bool:
-        if claim_names:
-            return any(term_found(x, tokens[n]) for x in claim_names)
+        if claim_names or claim_numbers:
+            return named(n) + counted(n) > 0
         return _overlap(content, tokens[n]) > 0
 
     keep = [n for n in cited if supports(n)]
+    order = sorted(tokens, key=score, reverse=True)  # best sentence first
+    best = score(order[0])[0] if order else 0
+    if not cited and best > 0 and (claim_names or claim_numbers or best >= 2):
+        keep.append(order[0])
     for name in claim_names:
-        if any(term_found(name, tokens[n]) for n in keep):
-            continue
-        holder = next((n for n in tokens if term_found(name, tokens[n])), None)
-        if holder is not None and holder not in keep:
-            keep.append(holder)
+        if not any(term_found(name, tokens[n]) for n in keep):
+            holder = next((n for n in order if term_found(name, tokens[n])), None)
+            if holder is not None:
+                keep.append(holder)
+    for figure in claim_numbers:
+        if not any(figure in figures[n] for n in keep):
+            holder = next((n for n in order if figure in figures[n]), None)
+            if holder is not None:
+                keep.append(holder)
     if cited and not keep:  # nothing better found: keep the model's closest choice
         keep = [max(cited, key=lambda n: _overlap(content, tokens[n]))]
-    if not keep and content:
-        best = max(tokens, key=lambda n: _overlap(content, tokens[n]), default=None)
-        if best is not None and _overlap(content, tokens[best]) >= 2:
-            keep.append(best)
-    return keep
+    return list(dict.fromkeys(keep))
 
 
 def _overlap(content: set[str], sentence_tokens: set[str]) -> int:

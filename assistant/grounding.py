@@ -38,11 +38,24 @@ from .text import STOPWORDS, fold, words
 # Capitalised words that are titles or common words rather than names.
 NOT_NAMES = frozenset(
     """president minister prime general generaal ambassador ambassadeur consul mr mrs ms dr
-    prof sir lord king queen prince koning koningin prins turkish dutch english article articles
+    prof sir lord king queen prince koning koningin prins article articles
     according what who whom whose which when where why how did does do is are was were the a an
     and or in on at of for to from with by about after before during de het een en wie wat
-    waar wanneer waarom hoe welke wat volgens tijdens na voor door met bij van over news""".split()
+    waar wanneer waarom hoe welke wat volgens tijdens na voor door met bij van over news hoeveel
+    welk hoelang sinds onder""".split()
 )
+# English demonyms and country names that Dutch writes differently (the rest match by prefix:
+# Turkish ~ Turkse, Russian ~ Russische). Everyday-word filtering never skips these.
+DEMONYMS: dict[str, tuple[str, ...]] = {
+    "dutch": ("nederland", "holland"), "netherlands": ("nederland",),
+    "german": ("duits",), "germany": ("duits",), "french": ("frans",), "france": ("frankrijk",),
+    "british": ("brits", "groot-brittannie", "engels"), "english": ("engels", "engeland"),
+    "england": ("engeland",), "american": ("amerika",), "spanish": ("spaans", "spanje"),
+    "spain": ("spanje",), "greek": ("grieks",), "greece": ("griekenland",),
+    "swiss": ("zwitser",), "belgian": ("belg",), "european": ("europ",),
+    "chinese": ("chin",), "japanese": ("japan",), "egyptian": ("egypt",),
+    "russian": ("rus",), "russia": ("rusland",), "turkey": ("turk",), "italian": ("ital",),
+}
 _NAME = re.compile(r"\b[A-ZÀ-ÖØ-Þ][\w'’-]*[\w]")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
@@ -77,6 +90,10 @@ def common_word(word: str) -> bool:
 def term_found(term: str, tokens: Iterable[str]) -> bool:
     """Whether ``term`` (a word) loosely matches one of the folded ``tokens``."""
     t = _key(term)
+    tokens = list(tokens)
+    stems = DEMONYMS.get(fold(term))
+    if stems and any(tok.startswith(stem) for tok in tokens for stem in stems):
+        return True
     for token in tokens:
         token = token.translate(_CROSS)
         if token == t:
@@ -99,17 +116,19 @@ def names(text: str, *, skip_common: bool = False) -> list[str]:
     ['Kalin', 'Haftar', 'Benghazi']
     >>> names("What did Libya's House of Representatives decide?", skip_common=True)
     ['Libya']
+    >>> names("Did the UN-backed Dutch government act?", skip_common=True)
+    ['Dutch']
     """
     out = []
     for m in _NAME.finditer(text):
-        word = re.sub(r"['’]s$", "", m.group())
-        folded = fold(word)
-        if len(word) < 4 or folded in NOT_NAMES or folded in STOPWORDS:
-            continue
-        if skip_common and common_word(word):
-            continue
-        if word not in out:
-            out.append(word)
+        for word in re.sub(r"['’]s$", "", m.group()).split("-"):
+            folded = fold(word)
+            if len(word) < 4 or folded in NOT_NAMES or folded in STOPWORDS:
+                continue
+            if skip_common and folded not in DEMONYMS and common_word(word):
+                continue
+            if word not in out:
+                out.append(word)
     return out
 
 

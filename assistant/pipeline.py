@@ -171,7 +171,7 @@ def finalize(state: dict[str, Any], reply: str) -> Answer:
     declared, text = parse_reply(reply)
     if fold(text).strip(" .!") in _NOT_FOUND_REPLIES:
         return result(NOT_FOUND[language], [], "the model found no answer in the evidence")
-    text = align_markers(text, {n: s.text for n, s in by_number.items()})
+    text = align_markers(text, {n: s.text for n, s in by_number.items()}, declared)
     numbers = [n for n in cited_numbers(text) if n in by_number]
     if not numbers:
         numbers = [n for n in dict.fromkeys(declared) if n in by_number]

@@ -40,6 +40,16 @@ def test_citations_that_support_nothing_in_the_claim_are_dropped() -> None:
     assert cited_numbers(out) == [1, 6]  # 5 names neither Kalin, Haftar nor Benghazi
 
 
+def test_numbers_get_the_sentence_that_holds_them() -> None:
+    evidence = {1: "Goes trekt geld uit voor eenzame inwoners.",
+                2: "Daar is 50.000 euro per jaar voor beschikbaar.",
+                3: "Het college antwoordt op vragen van Nieuw Goes."}
+    assert align_markers("Goes has 50.000 euro a year.", evidence) == (
+        "Goes has 50.000 euro a year [2][1].")
+    assert align_markers("Goes has 50.000 euro a year [3].", evidence, preferred=[2]) == (
+        "Goes has 50.000 euro a year [3][2].")
+
+
 def test_claims_without_any_support_stay_unmarked() -> None:
     assert align_markers("The weather was fine.", EVIDENCE) == "The weather was fine."
 

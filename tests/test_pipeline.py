@@ -98,7 +98,7 @@ def test_answer_without_markers_gets_the_declared_evidence(make_assistant: Any,
     bot.ingest(seed_dir)
     answer = bot.ask("Which ship visited the port of Benghazi?")
     assert len(answer.citations) == 1 and "Kinaliada" in answer.citations[0].quote
-    assert answer.text.endswith(f"[{answer.citations[0].marker}]")
+    assert answer.text == f"A Turkish navy ship [{answer.citations[0].marker}]."
 
 
 def test_empty_archive_abstains(make_assistant: Any) -> None:
