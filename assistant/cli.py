@@ -19,10 +19,6 @@ from typing import Any
 from .answer import Answer
 
 
-class UserError(Exception):
-    """An error to show as one line, without a stack trace."""
-
-
 def _settings(args: argparse.Namespace) -> Any:
     from .settings import Settings
 
@@ -241,7 +237,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except (ModelError, StoreError, SettingsError, ArticleError, FileNotFoundError,
-            GoldError, ValueError, UserError) as exc:
+            GoldError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

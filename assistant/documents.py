@@ -21,6 +21,8 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from .chunking import split_sentences
+
 SUFFIXES = (".txt", ".md")
 _DATE_LEAD = re.compile(r"^\s*date[ \t]+(\S+)[ \t]*", re.IGNORECASE)
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
@@ -96,8 +98,6 @@ def _title(text: str, source: str) -> tuple[str, int]:
     if (rest.strip() and len(first) <= TITLE_MAX_CHARS
             and not first.rstrip().endswith((".", "!", "?", ":", ";", '"', "”", "'"))):
         return first.strip(), len(first) + len(sep)
-    from .chunking import split_sentences  # local: chunking imports nothing from here
-
     spans = split_sentences(text)
     start, end = spans[0]
     title = text[start:end]
