@@ -110,5 +110,8 @@ def _convert(key: str, raw: str, kind: Any) -> Any:
         expected = "an integer" if kind == "int" else "a number"
         raise SettingsError(f"{key}: expected {expected}, got {raw!r}") from None
     if kind == "Path":
-        return Path(raw).expanduser()
+        try:
+            return Path(raw).expanduser()
+        except RuntimeError:  # "~user" for a user that does not exist
+            raise SettingsError(f"{key}: cannot expand {raw!r}") from None
     return raw
