@@ -24,9 +24,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from .grounding import names, numbers, term_found
-from .text import STOPWORDS, words
-
-MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+from .text import MARKER, STOPWORDS, words
 
 
 def parse_markers(text: str) -> list[int]:

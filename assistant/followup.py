@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from .text import words
+from .text import MARKER, words
 
 Message = Mapping[str, str]
 
@@ -67,7 +67,7 @@ def format_history(history: Sequence[Message]) -> str:
 
     lines = []
     for turn in list(history)[-MAX_HISTORY_TURNS:]:
-        text = re.sub(r"\s*\[\d+\]", "", turn.get("content", "")).strip()
+        text = re.sub(r"\s*" + MARKER.pattern, "", turn.get("content", "")).strip()
         if len(text) > MAX_TURN_CHARS:
             text = text[:MAX_TURN_CHARS].rsplit(" ", 1)[0] + " …"
         who = "User" if turn.get("role") == "user" else "Assistant"

@@ -33,7 +33,7 @@ import difflib
 import re
 from collections.abc import Iterable, Sequence
 
-from .text import STOPWORDS, fold, words
+from .text import MARKER, STOPWORDS, fold, words
 
 # Capitalised words that are titles or common words rather than names.
 NOT_NAMES = frozenset(
@@ -194,4 +194,4 @@ def unsupported_terms(answer: str, cited: Sequence[str], evidence: Sequence[str]
 
 
 def _strip_markers(text: str) -> str:
-    return re.sub(r"\[\d+(?:\s*[,;]\s*\d+)*\]", " ", text)
+    return MARKER.sub(" ", text)

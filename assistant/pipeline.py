@@ -34,7 +34,7 @@ NOT_FOUND = {
     "en": "The articles I have do not answer this question.",
     "nl": "De artikelen die ik heb geven geen antwoord op deze vraag.",
 }
-_NOT_FOUND_REPLIES = ("not found", "niet gevonden", "")
+_NOT_FOUND_REPLIES = ("not found", "niet gevonden")  # the prompt's reply, and its Dutch form
 
 
 @dataclass(frozen=True)
@@ -144,7 +144,7 @@ def stream_answer(chain: Chain, state: dict[str, Any]) -> Iterator[str | Answer]
             yield piece
             continue
         held += piece
-        if not any(r.startswith(fold(held.strip())) for r in ("not found", "niet gevonden")):
+        if not any(r.startswith(fold(held.strip())) for r in _NOT_FOUND_REPLIES):
             released = True
             yield held
     state["t_first_token"] = first_token or 0.0
@@ -169,7 +169,7 @@ def finalize(state: dict[str, Any], reply: str) -> Answer:
     if state.get("early"):
         return result(NOT_FOUND[language], [], state["early"])
     declared, text = parse_reply(reply)
-    if fold(text).strip(" .!") in _NOT_FOUND_REPLIES:
+    if fold(text).strip(" .!") in (*_NOT_FOUND_REPLIES, ""):
         return result(NOT_FOUND[language], [], "the model found no answer in the evidence")
     text = align_markers(text, {n: s.text for n, s in by_number.items()}, declared)
     numbers = [n for n in cited_numbers(text) if n in by_number]

@@ -18,6 +18,8 @@ import re
 import unicodedata
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+# a citation marker: [3] or [1, 3]
+MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 
 _EN = frozenset("""the a an of and to in is was were are who what which when where why how did does
 do with for on at by from that this these those it its he she they his her their has have had
