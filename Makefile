@@ -19,8 +19,8 @@ export TOKENIZERS_PARALLELISM := false
 DPG_DOCS ?= /tmp/dpg
 DPG_STORE ?= /tmp/dpg-store
 
-.PHONY: install models ingest run chat test unit integration lint typecheck clean corpus \
-	eval-seeds eval-dpg
+.PHONY: install models ingest run chat test unit integration browser chromium lint typecheck \
+	clean corpus eval-seeds eval-dpg
 
 install: $(VENV)/.installed
 
@@ -63,7 +63,14 @@ unit: install
 integration: models
 	$(PY) -m pytest -m integration -q
 
-test: models lint typecheck
+# Debian's Chromium for the browser tests (Playwright drives it; never `playwright install`).
+chromium:
+	@test -x /usr/bin/chromium || { apt-get update -qq && apt-get install -y -qq chromium; }
+
+browser: models chromium
+	$(PY) -m pytest -m browser -q -s
+
+test: models chromium lint typecheck
 	$(PY) -m pytest -q --durations=10
 
 corpus: install

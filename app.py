@@ -1,13 +1,45 @@
-"""Start the assistant for a person: until the chat page lands, a conversation in the terminal.
+"""Start the chat page: ``python app.py [--host H] [--port P] [--data-dir DIR]``.
 
-Wiring only; see ``assistant.cli``.
+Wiring only: settings → ``Assistant`` → ``assistant.web.serve``. Defaults come from
+``ASSISTANT_HOST`` (127.0.0.1), ``ASSISTANT_PORT`` (7860) and ``ASSISTANT_DATA_DIR``.
 """
 
 from __future__ import annotations
 
+import argparse
+import logging
+import os
 import sys
+from collections.abc import Sequence
 
-from assistant.cli import main
+
+def main(argv: Sequence[str] | None = None) -> int:
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    parser = argparse.ArgumentParser(description="The news archive assistant's chat page.")
+    parser.add_argument("--host", help="address to listen on (ASSISTANT_HOST, 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port (ASSISTANT_PORT, 7860)")
+    parser.add_argument("--data-dir", help="store folder (ASSISTANT_DATA_DIR)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+
+    from assistant.api import Assistant
+    from assistant.models import ModelError
+    from assistant.settings import Settings, SettingsError
+    from assistant.store import StoreError
+    from assistant.web import serve
+
+    try:
+        settings = Settings.from_env(host=args.host, port=args.port, data_dir=args.data_dir)
+        bot = Assistant.from_settings(settings)
+    except (ModelError, SettingsError, StoreError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"The assistant: http://{settings.host}:{settings.port} "
+          f"({len(bot.articles())} articles in {settings.data_dir})", flush=True)
+    serve(bot, host=settings.host, port=settings.port)
+    return 0
+
 
 if __name__ == "__main__":
-    sys.exit(main(["chat", *sys.argv[1:]]))
+    sys.exit(main())

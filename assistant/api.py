@@ -28,7 +28,9 @@ from .models import CHAT_MODELS, EMBEDDING_MODELS, resolve
 from .pipeline import ChainConfig, build_chain, stream_answer
 from .retrieval import Retriever
 from .settings import Settings
+from .sources import assemble_text
 from .store import ChromaStore, ManifestEntry, Store
+from .uploads import save_uploads
 
 
 def make_embedder(settings: Settings) -> Embedder:
@@ -64,6 +66,7 @@ class Assistant:
         self.embedder = embedder
         self._chat_model = chat_model
         self.count_tokens = count_tokens
+        self._texts: dict[str, str] = {}  # doc id -> text (ids are content hashes)
         self.retriever = Retriever(store, embedder, candidates=settings.candidates)
         self.chain = build_chain(self.retriever, self.chat_model, count_tokens, ChainConfig(
             top_k=settings.top_k, evidence_tokens=settings.evidence_tokens,
@@ -89,6 +92,42 @@ class Assistant:
                            chunk_tokens=self.settings.chunk_tokens,
                            overlap_tokens=self.settings.chunk_overlap_tokens,
                            count_tokens=self.count_tokens, progress=progress)
+
+    def add_files(self, files: Sequence[str | Path],
+                  on_progress: Callable[[int, int], object] | None = None) -> IngestReport:
+        """Copy article files (uploads) into ``<data_dir>/uploads`` and ingest them there.
+
+        Files of another type or over ``ASSISTANT_MAX_UPLOAD_MB`` are listed as failed; the
+        stored names are ``uploads/<safe name>``.
+        """
+        folder = self.settings.data_dir / "uploads"
+        saved = save_uploads(files, folder, int(self.settings.max_upload_mb * 1_000_000))
+        report = ingest_path(folder, self.store, self.embedder,
+                             chunk_tokens=self.settings.chunk_tokens,
+                             overlap_tokens=self.settings.chunk_overlap_tokens,
+                             count_tokens=self.count_tokens, progress=False,
+                             root=self.settings.data_dir, on_progress=on_progress)
+        report.failed[:0] = saved.rejected
+        return report
+
+    def article_text(self, doc_id: str) -> str | None:
+        """An article's stored text, rebuilt from its chunks (None when it is not stored)."""
+        if doc_id in self._texts:
+            return self._texts[doc_id]
+        n = max((e.n_chunks for e in self.store.manifest().values() if e.doc_id == doc_id),
+                default=0)
+        records = self.store.get([f"{doc_id}-{i}" for i in range(n)])
+        if not records:
+            return None
+        text = assemble_text((int(r.metadata.get("start", 0)), r.text,
+                              str(r.metadata.get("lead", ""))) for r in records)
+        if len(self._texts) > 256:
+            self._texts.clear()
+        self._texts[doc_id] = text
+        return text
+
+    def is_empty(self) -> bool:
+        return self.store.count() == 0
 
     def articles(self) -> list[ManifestEntry]:
         """The articles in the archive, newest first."""

@@ -61,7 +61,21 @@ def chunk_metadata(article: Article, chunk: Chunk) -> dict[str, Any]:
     return {"doc_id": article.doc_id, "source": article.source, "title": article.title,
             "date": article.date or "", "date_int": article.date_int,
             "chunk_index": chunk.index, "start": chunk.start, "end": chunk.end,
-            "sentences": json.dumps(chunk.sentences)}
+            "sentences": json.dumps(chunk.sentences),
+            "lead": leading_space(article.text, chunk.start)}
+
+
+def leading_space(text: str, start: int, limit: int = 16) -> str:
+    """The whitespace just before ``start`` (what lies between a chunk and the one before it,
+    kept so that the article's lines and paragraphs can be rebuilt from its chunks).
+
+    >>> leading_space("One.\\n\\nTwo.", 6)
+    '\\n\\n'
+    """
+    i = start
+    while i > 0 and start - i < limit and text[i - 1].isspace():
+        i -= 1
+    return text[i:start]
 
 
 def embedding_text(article: Article, chunk: Chunk) -> str:
@@ -80,8 +94,13 @@ def embedding_text(article: Article, chunk: Chunk) -> str:
 
 def ingest_path(path: Path, store: Store, embedder: Embedder, *, chunk_tokens: int,
                 overlap_tokens: int, count_tokens: TokenCounter, progress: bool = True,
-                log: Callable[[str], object] | None = None) -> IngestReport:
-    """Bring the store in line with ``path`` (a folder, or one file) and report what changed."""
+                log: Callable[[str], object] | None = None, root: Path | None = None,
+                on_progress: Callable[[int, int], object] | None = None) -> IngestReport:
+    """Bring the store in line with ``path`` (a folder, or one file) and report what changed.
+
+    Sources are named relative to ``root`` (default: the folder, or the file's folder);
+    ``on_progress(done, total)`` is called as chunks are embedded.
+    """
     started = time.perf_counter()
     report = IngestReport()
     path = path.expanduser()
@@ -89,7 +108,8 @@ def ingest_path(path: Path, store: Store, embedder: Embedder, *, chunk_tokens: i
         files = article_files(path)
     except ArticleError as exc:
         raise FileNotFoundError(str(exc)) from None
-    root = path if path.is_dir() else path.parent
+    if root is None:
+        root = path if path.is_dir() else path.parent
     root_key = str(root.resolve())
     manifest = store.manifest()
 
@@ -124,7 +144,7 @@ def ingest_path(path: Path, store: Store, embedder: Embedder, *, chunk_tokens: i
 
     known_chunks = {e.doc_id: e.n_chunks for e in manifest.values()}
     _store_articles(to_embed, store, embedder, doc_refs, known_chunks, report, root_key,
-                    chunk_tokens, overlap_tokens, count_tokens, progress)
+                    chunk_tokens, overlap_tokens, count_tokens, progress, on_progress)
 
     for source, old_doc in replaced.items():
         _drop_reference(store, doc_refs, old_doc, source)
@@ -144,7 +164,8 @@ def ingest_path(path: Path, store: Store, embedder: Embedder, *, chunk_tokens: i
 def _store_articles(articles: Sequence[Article], store: Store, embedder: Embedder,
                     doc_refs: dict[str, set[str]], known_chunks: dict[str, int],
                     report: IngestReport, root_key: str, chunk_tokens: int, overlap_tokens: int,
-                    count_tokens: TokenCounter, progress: bool) -> None:
+                    count_tokens: TokenCounter, progress: bool,
+                    on_progress: Callable[[int, int], object] | None = None) -> None:
     """Chunk, embed and upsert; a document's manifest records are written after its chunks.
 
     Content already stored (under another name, or by an interrupted run) is not embedded again.
@@ -176,6 +197,8 @@ def _store_articles(articles: Sequence[Article], store: Store, embedder: Embedde
     for doc_id, n in left.items():
         if n == 0:
             finish(doc_id)
+    if on_progress:
+        on_progress(0, len(work))
     with tqdm(total=len(work), unit="chunk", desc="embedding", disable=not progress) as bar:
         for i in range(0, len(work), EMBED_GROUP):
             group = work[i:i + EMBED_GROUP]
@@ -184,6 +207,8 @@ def _store_articles(articles: Sequence[Article], store: Store, embedder: Embedde
                           for a, c in group], vectors)
             report.chunks_embedded += len(group)
             bar.update(len(group))
+            if on_progress:
+                on_progress(min(i + EMBED_GROUP, len(work)), len(work))
             for a, _ in group:
                 left[a.doc_id] -= 1
                 if left[a.doc_id] == 0:

@@ -59,6 +59,14 @@ class Settings:
     evidence_tokens: int = 700
     chroma_url: str | None = None
     chroma_token: str | None = None
+    # the chat page
+    host: str = "127.0.0.1"
+    port: int = 7860
+    max_upload_mb: float = 20.0
+    queue_size: int = 32  # requests waiting for the model before new ones are turned away
+    examples: str = ("Who attended the meeting in Benghazi?|"
+                     "Wie leidde de Turkse defensiedelegatie?|"
+                     "Which Turkish ship docked in Benghazi?")  # example questions, |-separated
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -84,7 +92,8 @@ class Settings:
 
     def validate(self) -> None:
         positive = ["embed_batch_size", "top_k", "candidates",
-                    "max_answer_tokens", "context_tokens", "n_threads", "evidence_tokens"]
+                    "max_answer_tokens", "context_tokens", "n_threads", "evidence_tokens",
+                    "max_upload_mb", "queue_size"]
         for name in positive:
             if getattr(self, name) <= 0:
                 raise SettingsError(f"{PREFIX}{name.upper()}: must be > 0")
@@ -95,6 +104,8 @@ class Settings:
                 f"{PREFIX}CHUNK_OVERLAP_TOKENS: must be >= 0 and < ASSISTANT_CHUNK_TOKENS "
                 f"({self.chunk_tokens}), got {self.chunk_overlap_tokens}"
             )
+        if not 0 < self.port < 65536:
+            raise SettingsError(f"{PREFIX}PORT: must be 1-65535, got {self.port}")
         if self.candidates < self.top_k:
             raise SettingsError(f"{PREFIX}CANDIDATES: must be >= ASSISTANT_TOP_K ({self.top_k})")
 

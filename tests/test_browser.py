@@ -1,0 +1,201 @@
+"""The chat page in a real browser: ``python app.py`` with the real models and the seed article,
+driven by Playwright in Debian's Chromium; then the same app through ``gradio_client``.
+
+Set ``ASSISTANT_SCREENSHOT=docs/screenshot.png`` to keep the page's screenshot (the README's).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import ROOT, SEED_FILE, SEEDS
+
+from assistant.text import fold
+
+pytestmark = [pytest.mark.integration, pytest.mark.browser]
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"]
+ANSWER_TIMEOUT_MS = 240_000  # one answer on 2 cores takes 10-30 s; leave room for a busy machine
+
+UPLOAD = """date 2025-09-14
+# Nieuwe veerdienst tussen Texel en Vlieland
+De rederij Waddenveer start op 1 oktober een dagelijkse veerdienst tussen Texel en Vlieland.
+De boot, de Zeester, biedt plaats aan 240 passagiers en vaart twee keer per dag.
+Wethouder Marieke de Boer noemde de verbinding een uitkomst voor de eilandbewoners.
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``python app.py`` on a free port over a store holding the seed article."""
+    base = tmp_path_factory.mktemp("app")
+    env = {**os.environ, "ASSISTANT_DATA_DIR": str(base / "data"),
+           "GRADIO_ANALYTICS_ENABLED": "False", "ANONYMIZED_TELEMETRY": "False"}
+    subprocess.run([sys.executable, "-m", "assistant.cli", "ingest", str(SEEDS)], env=env,
+                   check=True, capture_output=True)
+    port = free_port()
+    log = (base / "app.log").open("w")
+    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "--port", str(port)],
+                            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 180
+    try:
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"app.py exited ({proc.returncode}):\n"
+                            + (base / "app.log").read_text())
+            try:
+                urllib.request.urlopen(url, timeout=2)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    pytest.fail("app.py did not answer within 180 s:\n"
+                                + (base / "app.log").read_text())
+                time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (make test does this)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Any, app_url: str) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.goto(app_url)
+    page.locator("#question textarea").wait_for()
+    yield page
+    context.close()
+
+
+def bot_messages(page: Any) -> Any:
+    return page.locator('#chat [data-testid="bot"]')
+
+
+def ask(page: Any, question: str) -> dict[str, Any]:
+    """Type ``question``, press Enter, watch the answer stream; return what was seen."""
+    n = bot_messages(page).count()
+    started = time.monotonic()
+    page.locator("#question textarea").fill(question)
+    page.locator("#question textarea").press("Enter")
+    seen: list[str] = []
+    first: float | None = None
+    while time.monotonic() - started < ANSWER_TIMEOUT_MS / 1000:
+        if "answer in" in page.locator("#info").inner_text():
+            break
+        if bot_messages(page).count() > n:
+            text = bot_messages(page).last.inner_text().strip()
+            if text and text != "…" and (not seen or seen[-1] != text):
+                if first is None:
+                    first = time.monotonic() - started
+                seen.append(text)
+        time.sleep(0.05)
+    else:
+        pytest.fail(f"no answer to {question!r} within {ANSWER_TIMEOUT_MS} ms")
+    total = time.monotonic() - started
+    final = bot_messages(page).last.inner_text().strip()
+    print(f"\n{question!r}: first text after {first} s, full answer after {total:.1f} s; "
+          f"{len(seen)} streamed states; {final!r}")
+    return {"streamed": seen, "final": final, "first": first, "total": total}
+
+
+def test_question_streams_a_cited_answer_and_the_panel_shows_the_quote(page: Any) -> None:
+    result = ask(page, "Who attended the meeting in Benghazi?")
+    assert len(result["streamed"]) >= 2, result  # it was written in pieces, not at once
+    last = bot_messages(page).last
+    markers = last.locator('a[href^="#src-"]')
+    assert markers.count() >= 1 and "[" in markers.first.inner_text()
+    article = SEED_FILE.read_text(encoding="utf-8")
+    quotes = page.locator("#sources mark").all_inner_texts()
+    assert quotes and all(q.strip() in article for q in quotes)
+    assert "Kalin" in result["final"] or "Haftar" in result["final"]
+    assert SEED_FILE.name in page.locator("#sources").inner_text()
+    assert "2025-08-26" in page.locator("#sources").inner_text()
+
+    markers.last.click()
+    target = markers.last.get_attribute("href")[1:]
+    card = page.locator(f"#{target}")
+    assert "active" in (card.get_attribute("class") or "")
+    assert card.is_visible()
+    shot = os.environ.get("ASSISTANT_SCREENSHOT")
+    if shot:
+        page.locator("#archive-panel").click()  # show the article list as well
+        page.wait_for_timeout(500)
+        page.screenshot(path=shot, full_page=True)
+
+
+def test_follow_up_uses_the_conversation_then_new_conversation_is_empty(page: Any) -> None:
+    ask(page, "Who did Ibrahim Kalin meet in Benghazi?")
+    result = ask(page, "What ship had docked there the day before?")
+    assert "kinaliada" in fold(result["final"]), result["final"]
+    assert "Searched for:" in page.locator("#info").inner_text()
+    assert page.locator("#sources mark", has_text="Kinaliada").count() >= 1
+
+    page.locator("#new-conversation").click()
+    page.wait_for_function(
+        "() => document.querySelectorAll('#chat [data-testid=\"bot\"]').length === 0")
+    assert page.locator('#chat [data-testid="user"]').count() == 0
+    assert "appear here" in page.locator("#sources").inner_text()
+    # the next question starts afresh: a follow-up word has nothing to lean on
+    assert ask(page, "Who led the Turkish defence delegation?")["final"]
+    assert "Searched for:" not in page.locator("#info").inner_text()
+
+
+def test_uploaded_article_becomes_answerable(page: Any, tmp_path: Path) -> None:
+    article = tmp_path / "veerdienst texel.md"
+    article.write_text(UPLOAD, encoding="utf-8")
+    page.locator("#archive-panel").click()
+    page.locator('#upload input[type="file"]').set_input_files(str(article))
+    page.locator("#upload-status", has_text="Added").wait_for(timeout=120_000)
+    assert "uploads/veerdienst_texel.md" in page.locator("#upload-status").inner_text()
+    assert "Nieuwe veerdienst tussen Texel en Vlieland" in page.locator("#archive").inner_text()
+    result = ask(page, "Which shipping company will start the ferry between Texel and Vlieland?")
+    assert "waddenveer" in fold(result["final"]), result["final"]
+    assert "uploads/veerdienst_texel.md" in page.locator("#sources").inner_text()
+
+
+def test_gradio_client_named_endpoints(app_url: str) -> None:
+    from gradio_client import Client
+
+    client = Client(app_url, verbose=False)
+    result = client.predict("Who led the Turkish defence delegation?", api_name="/ask")
+    assert not result["abstained"] and "altindag" in fold(result["answer"])
+    assert any("Altindag" in c["quote"] for c in result["citations"])
+    articles = client.predict(api_name="/articles")
+    assert any(a["source"] == SEED_FILE.name and a["date"] == "2025-08-26" for a in articles)
+    chat, sources, _info, _box = client.predict("Wie leidde de Turkse defensiedelegatie?", "", "",
+                                               api_name="/chat")
+    assert "altindag" in fold(chat[-1]["content"]) and "<mark>" in sources
