@@ -36,7 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"The assistant: http://{settings.host}:{settings.port} "
-          f"({len(bot.articles())} articles in {settings.data_dir})", flush=True)
+          f"({len(bot.articles())} article(s) in {settings.data_dir})", flush=True)
     serve(bot, host=settings.host, port=settings.port)
     return 0
 

@@ -135,6 +135,17 @@ class Assistant:
                       key=lambda e: (e.date or "", e.source), reverse=True)
 
     # answering ------------------------------------------------------------------------------
+    def warm_up(self) -> None:
+        """Load both models and evaluate the answer prompt's system part now, so that the first
+        question does not wait for them (the chat page calls this in the background)."""
+        from langchain_core.messages import HumanMessage, SystemMessage
+
+        from . import prompts
+
+        self.embedder.embed_query("warm-up")
+        self.chat_model().invoke([SystemMessage(prompts.render("answer_system")),
+                                  HumanMessage("Reply OK.")], max_tokens=1)
+
     def _state(self, question: str, history: Sequence[Message] | None,
                date_from: str | None, date_to: str | None) -> dict[str, Any]:
         question = (question or "").strip()

@@ -135,7 +135,7 @@ def sources_panel(turns: Sequence[tuple[int, Answer, dict[str, str]]]) -> str:
         opened = " open" if i == 0 else ""
         parts.append(f'<details class="turn" id="turn-{turn}"{opened}><summary>{label}</summary>'
                      f"{cards}</details>")
-    return "".join(parts)
+    return f'<div class="sources-scroll">{"".join(parts)}</div>'
 
 
 def articles_table(entries: Sequence[ManifestEntry]) -> str:

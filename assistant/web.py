@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import html
 import logging
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -38,7 +39,7 @@ EMPTY_ARCHIVE = ("The archive is empty: add articles (.txt, .md) under **Archive
                  "or run `assistant ingest FOLDER`.")
 
 CSS = """
-#sources { max-height: 640px; overflow-y: auto; }
+#sources .sources-scroll { max-height: 640px; overflow-y: auto; padding-right: 4px; }
 .source { border-left: 3px solid var(--border-color-primary); padding: 4px 10px; margin: 8px 0; }
 .source.active { border-left-color: var(--color-accent);
                  background: var(--background-fill-secondary); }
@@ -150,7 +151,7 @@ class ChatPage:
                    sources_panel(conv.turns), "", message, conv)
             return
         yield ([*shown, {"role": "assistant", "content": "…"}], sources_panel(conv.turns),
-               "Searching the archive…", "", conv)
+               "Searching the archive and reading the passages found…", "", conv)
         started = time.perf_counter()
         first: float | None = None
         streamed = ""
@@ -288,6 +289,7 @@ class ChatPage:
             box.submit(self.chat, [box, date_from, date_to, conv], outputs, api_name="chat",
                        concurrency_id="model", concurrency_limit=1)
             new.click(self.new_conversation, None, outputs, api_name="new_conversation")
+            chatbot.clear(self.new_conversation, None, outputs, api_visibility="private")
             files.upload(upload, [files], [status, archive, files], api_name="upload",
                          concurrency_id="ingest", concurrency_limit=1)
             page.load(self.archive, None, [archive], api_visibility="private")
@@ -298,9 +300,16 @@ class ChatPage:
 
 def serve(bot: Assistant, *, host: str, port: int, block: bool = True, **launch: Any) -> Any:
     """Build the page, bound the queue, and start serving on ``host:port``."""
+    def warm_up() -> None:
+        try:
+            bot.warm_up()
+        except Exception as exc:  # the page says so when a question needs the model
+            log.warning("warm-up failed: %s", friendly(exc))
+
+    threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
     page = ChatPage(bot).build()
     page.queue(max_size=bot.settings.queue_size)
     page.launch(server_name=host, server_port=port, css=CSS, head=HEAD, footer_links=["api"],
-                max_file_size=f"{bot.settings.max_upload_mb}mb", prevent_thread_lock=not block,
-                show_error=False, **launch)
+                max_file_size=int(bot.settings.max_upload_mb * 1_000_000),
+                prevent_thread_lock=not block, show_error=False, **launch)
     return page

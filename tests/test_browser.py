@@ -114,9 +114,9 @@ def ask(page: Any, question: str) -> dict[str, Any]:
     seen: list[str] = []
     first: float | None = None
     while time.monotonic() - started < ANSWER_TIMEOUT_MS / 1000:
-        if "answer in" in page.locator("#info").inner_text():
-            break
         if bot_messages(page).count() > n:
+            if "answer in" in page.locator("#info").inner_text():
+                break
             text = bot_messages(page).last.inner_text().strip()
             if text and text != "…" and (not seen or seen[-1] != text):
                 if first is None:
@@ -187,8 +187,8 @@ def test_uploaded_article_becomes_answerable(page: Any, tmp_path: Path) -> None:
     assert "uploads/veerdienst_texel.md" in page.locator("#sources").inner_text()
 
 
-def test_gradio_client_named_endpoints(app_url: str) -> None:
-    from gradio_client import Client
+def test_gradio_client_named_endpoints(app_url: str, tmp_path: Path) -> None:
+    from gradio_client import Client, handle_file
 
     client = Client(app_url, verbose=False)
     result = client.predict("Who led the Turkish defence delegation?", api_name="/ask")
@@ -198,4 +198,12 @@ def test_gradio_client_named_endpoints(app_url: str) -> None:
     assert any(a["source"] == SEED_FILE.name and a["date"] == "2025-08-26" for a in articles)
     chat, sources, _info, _box = client.predict("Wie leidde de Turkse defensiedelegatie?", "", "",
                                                api_name="/chat")
-    assert "altindag" in fold(chat[-1]["content"]) and "<mark>" in sources
+    content = chat[-1]["content"]  # Gradio 6 sends message content as typed parts
+    text = content if isinstance(content, str) else " ".join(
+        part.get("text", "") for part in content if part.get("type") == "text")
+    assert "altindag" in fold(text) and "<mark>" in sources and 'href="#src-0-' in text
+    note = tmp_path / "korte notitie.txt"
+    note.write_text("date 2025-10-02\nDe gemeente Leiden opent een nieuwe bibliotheek.\n",
+                    encoding="utf-8")
+    status, archive, _ = client.predict([handle_file(str(note))], api_name="/upload")
+    assert "Added: uploads/korte_notitie.txt" in status and "2025-10-02" in archive

@@ -197,3 +197,12 @@ def test_save_uploads_stays_inside_the_folder(tmp_path: Path) -> None:
     folder = tmp_path / "data" / "uploads"
     result = save_uploads([src], folder, 1000)
     assert [p.parent for p in result.saved] == [folder] and result.rejected == []
+
+
+def test_warm_up_loads_the_models_with_the_answer_system_prompt(make_assistant: Any) -> None:
+    from assistant import prompts
+
+    bot = make_assistant(lambda prompt: "OK")
+    bot.warm_up()
+    assert bot._chat_model.prompts[0].startswith(prompts.render("answer_system"))
+    assert bot._chat_model.calls_kwargs[0]["max_tokens"] == 1
