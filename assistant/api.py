@@ -49,6 +49,17 @@ def make_store(settings: Settings, embedding_model: str) -> Store:
 
 
 def make_chat_model(settings: Settings) -> BaseChatModel:
+    """The in-process llama.cpp model, or the OpenAI-compatible server at
+    ``ASSISTANT_LLM_BASE_URL``."""
+    if settings.llm_base_url:
+        from .llm_openai import openai_chat
+
+        model: BaseChatModel = openai_chat(
+            settings.llm_base_url, settings.llm_model or settings.chat_model,
+            api_key=settings.llm_api_key, json_mode=settings.llm_json_mode,
+            temperature=settings.temperature, seed=settings.seed,
+            max_tokens=settings.max_answer_tokens)
+        return model
     from .llm import LlamaCppChat
 
     path = resolve(settings.chat_model, settings.models_dir, CHAT_MODELS)

@@ -59,6 +59,11 @@ class Settings:
     evidence_tokens: int = 700
     chroma_url: str | None = None
     chroma_token: str | None = None
+    # an OpenAI-compatible server for generation instead of the in-process model
+    llm_base_url: str | None = None  # http://host:port/v1
+    llm_api_key: str | None = None
+    llm_model: str | None = None  # the server's model name (default: ASSISTANT_CHAT_MODEL)
+    llm_json_mode: str = "json_schema"  # json_schema | json_object (llama-cpp-python) | none
     # the chat page
     host: str = "127.0.0.1"
     port: int = 7860
@@ -104,6 +109,9 @@ class Settings:
                 f"{PREFIX}CHUNK_OVERLAP_TOKENS: must be >= 0 and < ASSISTANT_CHUNK_TOKENS "
                 f"({self.chunk_tokens}), got {self.chunk_overlap_tokens}"
             )
+        if self.llm_json_mode not in ("json_schema", "json_object", "none"):
+            raise SettingsError(f"{PREFIX}LLM_JSON_MODE: expected json_schema, json_object or "
+                                f"none, got {self.llm_json_mode!r}")
         if not 0 < self.port < 65536:
             raise SettingsError(f"{PREFIX}PORT: must be 1-65535, got {self.port}")
         if self.candidates < self.top_k:
