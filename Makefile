@@ -20,7 +20,7 @@ DPG_DOCS ?= /tmp/dpg
 DPG_STORE ?= /tmp/dpg-store
 
 .PHONY: install models ingest run chat test unit integration browser chromium lint typecheck \
-	clean corpus eval-seeds eval-dpg
+	clean corpus eval-seeds eval-dpg bench
 
 install: $(VENV)/.installed
 
@@ -82,6 +82,12 @@ eval-seeds: models
 eval-dpg: models corpus
 	$(VENV)/bin/assistant eval --gold evals/dpg.jsonl --docs $(DPG_DOCS) --store $(DPG_STORE) \
 		--out reports/dpg
+
+# Benchmarks (scripts, not tests): run them alone, they measure the machine.
+bench: models
+	$(PY) bench/ingest.py --limit 200
+	$(PY) bench/retrieval.py
+	$(PY) bench/answer.py --limit 10
 
 clean:
 	rm -rf $(VENV) .wheels .assistant .pytest_cache .mypy_cache .ruff_cache .hypothesis

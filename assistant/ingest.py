@@ -23,7 +23,7 @@ from .documents import Article, ArticleError, article_files, load_article
 from .embeddings import Embedder
 from .store import ChunkRecord, ManifestEntry, Store
 
-EMBED_GROUP = 256  # chunks handed to the embedder at once (it sorts them by length inside)
+EMBED_GROUP = 256  # chunks handed to the embedder and the store at once
 
 
 @dataclass
@@ -183,6 +183,9 @@ def _store_articles(articles: Sequence[Article], store: Store, embedder: Embedde
         work.extend((holders[0], c) for c in chunks)
     existing = _existing_ids(store, [f"{a.doc_id}-{c.index}" for a, c in work])
     work = [(a, c) for a, c in work if f"{a.doc_id}-{c.index}" not in existing]
+    # longest first, so that each batch holds texts of about one length (little padding) and
+    # the slowest batches come while the progress bar is young
+    work.sort(key=lambda ac: -len(embedding_text(*ac)))
     left = dict.fromkeys(names, 0)
     for a, _ in work:
         left[a.doc_id] += 1

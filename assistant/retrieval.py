@@ -44,6 +44,8 @@ class BM25Index:
         import bm25s
 
         self.records = records
+        self.dates = np.array([int(r.metadata.get("date_int", 0)) for r in records],
+                              dtype=np.int64)
         self._bm25: Any = None
         if records:
             corpus = [keyword_tokens(f"{r.metadata.get('title', '')}\n{r.text}") for r in records]
@@ -52,25 +54,22 @@ class BM25Index:
 
     def search(self, question: str, n: int,
                date_from: str | None = None, date_to: str | None = None) -> list[tuple[int, float]]:
+        """The ``n`` best chunks as ``(record index, score)``; a date range masks the scores
+        (one vector operation), so no query walks the whole corpus in Python."""
         tokens = keyword_tokens(question)
         if self._bm25 is None or not tokens:
             return []
-        filtered = bool(date_from or date_to)
-        k = len(self.records) if filtered else min(n, len(self.records))
-        docs, scores = self._bm25.retrieve([tokens], k=k, show_progress=False, n_threads=1)
-        lo = int(date_from.replace("-", "")) if date_from else None
-        hi = int(date_to.replace("-", "")) if date_to else None
-        out = []
-        for i, s in zip(docs[0], scores[0], strict=True):
-            if s <= 0:
-                break
-            d = int(self.records[int(i)].metadata.get("date_int", 0))
-            if (lo is not None and d < lo) or (hi is not None and d > hi):
-                continue
-            out.append((int(i), float(s)))
-            if len(out) >= n:
-                break
-        return out
+        mask = None
+        if date_from or date_to:
+            lo = int(date_from.replace("-", "")) if date_from else 0
+            hi = int(date_to.replace("-", "")) if date_to else 99_999_999
+            mask = ((self.dates >= lo) & (self.dates <= hi)).astype(np.float32)
+        k = min(n, len(self.records) if mask is None else int(mask.sum()))
+        if k == 0:
+            return []
+        docs, scores = self._bm25.retrieve([tokens], k=k, show_progress=False, n_threads=1,
+                                           weight_mask=mask)
+        return [(int(i), float(s)) for i, s in zip(docs[0], scores[0], strict=True) if s > 0]
 
 
 class Retriever:

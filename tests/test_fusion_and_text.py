@@ -51,3 +51,17 @@ def test_language_detection() -> None:
 def test_keyword_tokens_fold_and_drop_function_words() -> None:
     assert keyword_tokens("Wie was de consul-generaal in Benghazi?") == [
         "consul", "generaal", "benghazi"]
+
+
+def test_bm25_date_range_masks_scores() -> None:
+    from assistant.retrieval import BM25Index
+    from assistant.store import ChunkRecord
+
+    records = [ChunkRecord(f"c{i}", f"haven Benghazi schip {i}", {"date_int": d})
+               for i, d in enumerate([20250101, 20250826, 20251231, 0])]
+    index = BM25Index(records)
+    assert {i for i, _ in index.search("haven Benghazi", 10)} == {0, 1, 2, 3}
+    assert [i for i, _ in index.search("haven Benghazi", 10, "2025-06-01", "2025-12-01")] == [1]
+    assert {i for i, _ in index.search("haven", 10, date_from="2025-08-26")} == {1, 2}
+    assert [i for i, _ in index.search("haven", 10, date_to="2024-01-01")] == [3]  # undated
+    assert index.search("haven", 10, "2030-01-01", "2030-12-31") == []
