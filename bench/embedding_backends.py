@@ -20,7 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-CORPUS = Path(__file__).resolve().parent.parent.parent / "shared/corpora/dpgmedia2019/articles.jsonl"
+CORPUS = (Path(__file__).resolve().parent.parent.parent
+          / "shared/corpora/dpgmedia2019/articles.jsonl")
 
 
 def texts(n: int) -> list[str]:
