@@ -102,7 +102,8 @@ class Assistant:
         return ingest_path(Path(path), self.store, self.embedder,
                            chunk_tokens=self.settings.chunk_tokens,
                            overlap_tokens=self.settings.chunk_overlap_tokens,
-                           count_tokens=self.count_tokens, progress=progress)
+                           count_tokens=self.count_tokens, progress=progress,
+                           max_bytes=int(self.settings.max_article_mb * 1_000_000))
 
     def add_files(self, files: Sequence[str | Path],
                   on_progress: Callable[[int, int], object] | None = None) -> IngestReport:
@@ -117,7 +118,8 @@ class Assistant:
                              chunk_tokens=self.settings.chunk_tokens,
                              overlap_tokens=self.settings.chunk_overlap_tokens,
                              count_tokens=self.count_tokens, progress=False,
-                             root=self.settings.data_dir, on_progress=on_progress)
+                             root=self.settings.data_dir, on_progress=on_progress,
+                             max_bytes=int(self.settings.max_article_mb * 1_000_000))
         report.failed[:0] = saved.rejected
         return report
 

@@ -14,6 +14,8 @@ punctuation followed by more text; otherwise the title is the first sentence.
 
 from __future__ import annotations
 
+import codecs
+import dataclasses
 import datetime as dt
 import hashlib
 import re
@@ -43,6 +45,7 @@ class Article:
     date: str | None  # ISO YYYY-MM-DD
     text: str  # normalised body; offsets refer to this
     body_start: int = 0  # where the body starts in ``text`` (after a title line)
+    encoding: str = "utf-8"  # how the file was decoded
 
     @property
     def date_int(self) -> int:
@@ -106,17 +109,65 @@ def _title(text: str, source: str) -> tuple[str, int]:
     return title, 0
 
 
-def load_article(path: Path, root: Path) -> Article:
-    """Read and parse one file under ``root``; decoding errors name the file."""
-    source = path.relative_to(root).as_posix() if path != root else path.name
-    data = path.read_bytes()
-    if b"\x00" in data[:4096]:
-        raise ArticleError(f"{source}: binary file")
+def decode(data: bytes) -> tuple[str, str]:
+    """Text and encoding of an article file: UTF-8 (or UTF-16 with its BOM); else cp1252 /
+    latin-1 when that reading is unambiguous; else ``UnicodeDecodeError``.
+
+    Bytes 0x80-0x9f are typographic characters in cp1252 and unused controls in latin-1, so a
+    file without the five bytes cp1252 leaves undefined reads the same way in practice.
+
+    >>> decode("café".encode("utf-8"))
+    ('café', 'utf-8')
+    >>> decode("café “quote”".encode("cp1252"))
+    ('café “quote”', 'cp1252')
+    >>> decode(bytes([0x63, 0x61, 0x66, 0xe9, 0x20, 0x81]))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    UnicodeDecodeError: 'utf-8' codec can't decode byte 0xe9 in position 3: ...
+    """
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16"), "utf-16"
     try:
-        raw = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        if any(b in data for b in (b"\x81", b"\x8d", b"\x8f", b"\x90", b"\x9d")):
+            raise
+        text = data.decode("cp1252")
+        return text, ("cp1252" if re.search(r"[\x80-\x9f]", data.decode("latin-1"))
+                      else "latin-1")
+
+
+def load_article(path: Path, root: Path, max_bytes: int | None = None) -> Article:
+    """Read and parse one file under ``root``; every refusal names the file and the reason.
+
+    Refused: links that lead out of ``root``, files over ``max_bytes`` (read in a bounded way,
+    never whole), empty and binary files, text that is neither UTF-8 nor unambiguous
+    cp1252/latin-1. The encoding used is kept in ``Article.encoding``.
+    """
+    source = path.relative_to(root).as_posix() if path != root else path.name
+    if path.is_symlink():
+        try:
+            path.resolve(strict=True).relative_to(root.resolve())
+        except (OSError, ValueError):
+            raise ArticleError(f"{source}: a link to a file outside the folder") from None
+    with path.open("rb") as fh:
+        data = fh.read(max_bytes + 1) if max_bytes is not None else fh.read()
+    if max_bytes is not None and len(data) > max_bytes:
+        raise ArticleError(f"{source}: larger than the limit of {max_bytes:,} bytes "
+                           "(ASSISTANT_MAX_ARTICLE_MB)")
+    if not data.strip():
+        raise ArticleError(f"{source}: empty file")
+    head = data[:4096]
+    utf16 = head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    if not utf16 and (b"\x00" in head or sum(b < 9 or 13 < b < 32 for b in head) > len(head) // 20):
+        raise ArticleError(f"{source}: binary file, not text")
+    try:
+        raw, encoding = decode(data)
     except UnicodeDecodeError as exc:
-        raise ArticleError(f"{source}: not UTF-8 (byte {exc.start})") from None
-    return parse_article(raw, source)
+        raise ArticleError(f"{source}: not UTF-8 (byte 0x{data[exc.start]:02x} at {exc.start}), "
+                           "and not unambiguous cp1252/latin-1 either") from None
+    article = parse_article(raw, source)
+    return dataclasses.replace(article, encoding=encoding) if encoding != "utf-8" else article
 
 
 def article_files(root: Path) -> list[Path]:

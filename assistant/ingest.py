@@ -33,6 +33,7 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     failed: list[dict[str, str]] = field(default_factory=list)  # {"source", "reason"}
+    notes: list[dict[str, str]] = field(default_factory=list)  # {"source", "note"}
     chunks_embedded: int = 0
     seconds: float = 0.0
 
@@ -53,8 +54,19 @@ class IngestReport:
                 f"{c['removed']} removed, {c['failed']} failed; {self.chunks_embedded} chunks "
                 f"embedded in {self.seconds:.1f} s")
         for f in self.failed:
-            text += f"\n  failed: {f['source']}: {f['reason']}"
+            text += f"\n  failed: {printable(f['source'])}: {printable(f['reason'])}"
+        for n in self.notes:
+            text += f"\n  note: {printable(n['source'])}: {n['note']}"
         return text
+
+
+def printable(name: str) -> str:
+    """A file name safe to print on a terminal: control characters escaped.
+
+    >>> printable("a\\nb\\x1b[31m.txt")
+    'a\\\\nb\\\\x1b[31m.txt'
+    """
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in name)
 
 
 def chunk_metadata(article: Article, chunk: Chunk) -> dict[str, Any]:
@@ -95,7 +107,8 @@ def embedding_text(article: Article, chunk: Chunk) -> str:
 def ingest_path(path: Path, store: Store, embedder: Embedder, *, chunk_tokens: int,
                 overlap_tokens: int, count_tokens: TokenCounter, progress: bool = True,
                 log: Callable[[str], object] | None = None, root: Path | None = None,
-                on_progress: Callable[[int, int], object] | None = None) -> IngestReport:
+                on_progress: Callable[[int, int], object] | None = None,
+                max_bytes: int | None = None) -> IngestReport:
     """Bring the store in line with ``path`` (a folder, or one file) and report what changed.
 
     Sources are named relative to ``root`` (default: the folder, or the file's folder);
@@ -116,10 +129,15 @@ def ingest_path(path: Path, store: Store, embedder: Embedder, *, chunk_tokens: i
     articles: list[Article] = []
     for file in files:
         try:
-            articles.append(load_article(file, root))
+            article = load_article(file, root, max_bytes)
         except (ArticleError, OSError) as exc:
             source = file.relative_to(root).as_posix()
             report.failed.append({"source": source, "reason": _reason(exc, source)})
+            continue
+        articles.append(article)
+        if article.encoding != "utf-8":
+            report.notes.append({"source": article.source,
+                                 "note": f"not UTF-8: read as {article.encoding}"})
 
     doc_refs: dict[str, set[str]] = {}
     for entry in manifest.values():
@@ -236,6 +254,8 @@ def _drop_reference(store: Store, doc_refs: dict[str, set[str]], doc_id: str,
 
 
 def _reason(exc: Exception, source: str) -> str:
+    if isinstance(exc, OSError) and not isinstance(exc, ArticleError):
+        return f"unreadable: {exc.strerror or type(exc).__name__}"
     text = str(exc)
     prefix = f"{source}: "
     return text[len(prefix):] if text.startswith(prefix) else (text or type(exc).__name__)

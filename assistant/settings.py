@@ -68,6 +68,9 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 7860
     max_upload_mb: float = 20.0
+    auth: str | None = None  # "user:password" for the chat page (required off 127.0.0.1)
+    allow_public: int = 0  # 1: serve a non-loopback address without auth (you were warned)
+    max_article_mb: float = 5.0  # larger article files are refused at ingestion
     queue_size: int = 32  # requests waiting for the model before new ones are turned away
     examples: str = ("Who attended the meeting in Benghazi?|"
                      "Wie leidde de Turkse defensiedelegatie?|"
@@ -98,7 +101,7 @@ class Settings:
     def validate(self) -> None:
         positive = ["embed_batch_size", "top_k", "candidates",
                     "max_answer_tokens", "context_tokens", "n_threads", "evidence_tokens",
-                    "max_upload_mb", "queue_size"]
+                    "max_upload_mb", "queue_size", "max_article_mb"]
         for name in positive:
             if getattr(self, name) <= 0:
                 raise SettingsError(f"{PREFIX}{name.upper()}: must be > 0")
@@ -112,6 +115,9 @@ class Settings:
         if self.llm_json_mode not in ("json_schema", "json_object", "none"):
             raise SettingsError(f"{PREFIX}LLM_JSON_MODE: expected json_schema, json_object or "
                                 f"none, got {self.llm_json_mode!r}")
+        if self.auth is not None and (":" not in self.auth or not self.auth.split(":", 1)[0]
+                                      or not self.auth.split(":", 1)[1]):
+            raise SettingsError(f"{PREFIX}AUTH: expected user:password")
         if not 0 < self.port < 65536:
             raise SettingsError(f"{PREFIX}PORT: must be 1-65535, got {self.port}")
         if self.candidates < self.top_k:

@@ -4,9 +4,9 @@
 
 Needs ``optimum-onnx[onnxruntime]`` / ``optimum-intel[openvino]`` (not project dependencies: run
 it in a separate venv, see docs/performance.md). Each backend is exported offline from the
-local model folder into ``--work``; the same chunk texts of the DpgMedia2019 corpus are encoded
-with the ``document`` prompt, batch 16, 2 threads. Prints chunks/s, the ratio to torch, and the
-cosine between each backend's vectors and torch's (1.0 = identical).
+local model folder into ``--work``; the same ~160-token pieces of the DpgMedia2019 corpus are
+encoded with the ``document`` prompt, batch 16, 2 threads. Prints chunks/s, the ratio to torch,
+and the cosine between each backend's vectors and torch's (1.0 = identical).
 """
 
 from __future__ import annotations
@@ -25,18 +25,14 @@ CORPUS = (Path(__file__).resolve().parent.parent.parent
 
 
 def texts(n: int) -> list[str]:
-    import sys
-
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from assistant.chunking import chunk_text, tiktoken_counter
-    from assistant.documents import parse_article
-
+    """Pieces of about 110 words (~160 tokens) of the corpus' articles, without the project's
+    tokenizer (this runs in another venv)."""
     out: list[str] = []
     with CORPUS.open(encoding="utf-8") as fh:
         for line in fh:
             d = json.loads(line)
-            article = parse_article(f"{d['title']}\n{d['text']}", "x.txt")
-            out += [c.text for c in chunk_text(article.text, 160, 40, tiktoken_counter)]
+            words = f"{d['title']}\n{d['text']}".split()
+            out += [" ".join(words[i:i + 110]) for i in range(0, len(words), 110)]
             if len(out) >= n:
                 return out[:n]
     return out

@@ -50,8 +50,12 @@ def real_chunks(settings: Settings, tmp: Path) -> list[tuple[ChunkRecord, str]]:
     docs = tmp / "docs"
     write_corpus(DEFAULT_SRC, docs)
     out = []
+    seen: set[str] = set()
     for file in article_files(docs):
         article = load_article(file, docs)
+        if article.doc_id in seen:  # the corpus holds a few articles twice
+            continue
+        seen.add(article.doc_id)
         for chunk in chunk_text(article.text, settings.chunk_tokens,
                                 settings.chunk_overlap_tokens, tiktoken_counter):
             record = ChunkRecord(f"{article.doc_id}-{chunk.index}", chunk.text,
@@ -62,7 +66,10 @@ def real_chunks(settings: Settings, tmp: Path) -> list[tuple[ChunkRecord, str]]:
 
 def base_vectors(embedder: object, texts: list[str], cache: Path) -> np.ndarray:
     cache.mkdir(parents=True, exist_ok=True)
-    path = cache / f"base-{len(texts)}.npy"
+    import hashlib
+
+    key = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:12]
+    path = cache / f"base-{len(texts)}-{key}.npy"
     if path.exists():
         return np.load(path)
     print(f"embedding {len(texts)} base chunks (cached in {path}) ...", flush=True)

@@ -48,13 +48,21 @@ def test_empty_article_is_an_error() -> None:
         parse_article("  \n date 2020-01-01  \n", "empty.txt")
 
 
-def test_binary_and_non_utf8_files_are_refused(tmp_path: Path) -> None:
+def test_binary_and_undecodable_files_are_refused_cp1252_is_read(tmp_path: Path) -> None:
     (tmp_path / "bin.txt").write_bytes(b"\x00\x01\x02abc")
-    (tmp_path / "latin.txt").write_bytes("Caf\xe9".encode("latin-1"))
+    (tmp_path / "latin.txt").write_bytes("Caf\xe9 in Zwolle.".encode("latin-1"))
+    (tmp_path / "win.txt").write_bytes("Het “café” ging dicht – helaas.".encode("cp1252"))
+    (tmp_path / "bad.txt").write_bytes(b"Caf\xe9 \x81 dicht.")
+    (tmp_path / "u16.txt").write_bytes("Één zin.".encode("utf-16"))
     with pytest.raises(ArticleError, match=r"bin\.txt: binary file"):
         load_article(tmp_path / "bin.txt", tmp_path)
-    with pytest.raises(ArticleError, match=r"latin\.txt: not UTF-8"):
-        load_article(tmp_path / "latin.txt", tmp_path)
+    with pytest.raises(ArticleError, match=r"bad\.txt: not UTF-8 \(byte 0xe9 at 3\)"):
+        load_article(tmp_path / "bad.txt", tmp_path)
+    latin = load_article(tmp_path / "latin.txt", tmp_path)
+    assert (latin.text, latin.encoding) == ("Café in Zwolle.", "latin-1")
+    win = load_article(tmp_path / "win.txt", tmp_path)
+    assert (win.text, win.encoding) == ("Het “café” ging dicht – helaas.", "cp1252")
+    assert load_article(tmp_path / "u16.txt", tmp_path).text == "Één zin."
 
 
 def test_article_files_finds_txt_and_md_and_skips_hidden(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import pytest
 from conftest import SEED_FILE
 
 
@@ -76,7 +77,7 @@ def test_a_bad_file_is_reported_and_the_rest_goes_on(make_assistant: Any, seed_d
     report = bot.ingest(seed_dir)
     reasons = {f["source"]: f["reason"] for f in report.failed}
     assert reasons == {"bad.txt": "malformed date '2025-02-30' (expected date YYYY-MM-DD)",
-                       "empty.md": "no article text"}
+                       "empty.md": "empty file"}
     assert report.added == ["good.txt"] and report.unchanged == [SEED_FILE.name]
     assert bot.store.count() > before
     assert "failed: bad.txt" in report.summary()
@@ -151,3 +152,62 @@ def test_interrupted_ingest_is_completed_without_duplicates(make_assistant: Any,
     assert len(ids) == len(set(ids))
     assert report.added == [SEED_FILE.name]
     assert report.chunks_embedded == len(ids) - partial  # only the missing chunks
+
+
+def test_every_kind_of_bad_file_is_reported_and_nothing_stored_is_lost(
+        make_assistant: Any, seed_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    bot = make_assistant(max_article_mb=0.01)  # 10,000 bytes
+    bot.ingest(seed_dir)
+    before = {r.id for r in bot.store.iter_records()}
+    files = {
+        "empty.txt": b"",
+        "blank.md": b"  \n\t\n",
+        "image.txt": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)),
+        "controls.txt": bytes(range(1, 9)) * 50,
+        "mixed.txt": b"Caf\xe9 \x81 dicht.",
+        "cp1252.txt": "De “haven” van Zwolle – open.".encode("cp1252"),
+        "bad-date.txt": b"date 2025-13-45 Een zin.",
+        "big.txt": ("Een zin over Benghazi. " * 500).encode(),
+        "odd\nname \u202e\x1b[31m.txt": b"Een artikel met een rare naam.",
+        "unreadable.txt": b"Geheim.",
+        "leeg\x1b[2J.txt": b"",
+    }
+    for name, data in files.items():
+        (seed_dir / name).write_bytes(data)
+    (tmp_path / "outside.txt").write_text("Buiten de map.", encoding="utf-8")
+    (seed_dir / "link.txt").symlink_to(tmp_path / "outside.txt")
+    (seed_dir / "inner-link.txt").symlink_to(seed_dir / "cp1252.txt")
+    shutil.copy(SEED_FILE, seed_dir / "same as seed.txt")
+    real_open = Path.open
+
+    def guarded_open(self: Path, *args: Any, **kwargs: Any) -> Any:
+        if self.name == "unreadable.txt":
+            raise PermissionError(13, "Permission denied")
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", guarded_open)
+    report = bot.ingest(seed_dir)
+    reasons = {f["source"]: f["reason"] for f in report.failed}
+    assert reasons == {
+        "empty.txt": "empty file",
+        "blank.md": "empty file",
+        "image.txt": "binary file, not text",
+        "controls.txt": "binary file, not text",
+        "mixed.txt": "not UTF-8 (byte 0xe9 at 3), and not unambiguous cp1252/latin-1 either",
+        "bad-date.txt": "malformed date '2025-13-45' (expected date YYYY-MM-DD)",
+        "big.txt": "larger than the limit of 10,000 bytes (ASSISTANT_MAX_ARTICLE_MB)",
+        "unreadable.txt": "unreadable: Permission denied",
+        "link.txt": "a link to a file outside the folder",
+        "leeg\x1b[2J.txt": "empty file",
+    }
+    assert sorted(report.added) == ["cp1252.txt", "inner-link.txt", "odd\nname \u202e\x1b[31m.txt",
+                                    "same as seed.txt"]
+    assert report.notes == [{"source": "cp1252.txt", "note": "not UTF-8: read as cp1252"},
+                            {"source": "inner-link.txt", "note": "not UTF-8: read as cp1252"}]
+    manifest = bot.store.manifest()
+    assert manifest["same as seed.txt"].doc_id == manifest[SEED_FILE.name].doc_id  # stored once
+    assert before <= {r.id for r in bot.store.iter_records()}
+    summary = report.summary()
+    assert "\x1b" not in summary and "failed: leeg\\x1b[2J.txt: empty file" in summary
+    assert json.loads(json.dumps(report.to_dict()))["counts"]["failed"] == 10
