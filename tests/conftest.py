@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -89,6 +90,13 @@ class ScriptedChat(BaseChatModel):
         reply = self._reply(messages, kwargs)
         for i in range(0, len(reply), 7):  # odd-sized pieces cut through escapes and markers
             yield ChatGenerationChunk(message=AIMessageChunk(content=reply[i:i + 7]))
+
+
+def free_port() -> int:
+    """A local TCP port that is free now (for the servers the tests start)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ Set ``ASSISTANT_SCREENSHOT=docs/screenshot.png`` to keep the page's screenshot (
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -17,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, SEED_FILE, SEEDS
+from conftest import ROOT, SEED_FILE, SEEDS, free_port
 
 from assistant.text import fold
 
@@ -34,12 +33,6 @@ De rederij Waddenveer start op 1 oktober een dagelijkse veerdienst tussen Texel 
 De boot, de Zeester, biedt plaats aan 240 passagiers en vaart twee keer per dag.
 Wethouder Marieke de Boer noemde de verbinding een uitkomst voor de eilandbewoners.
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -198,9 +191,7 @@ def test_gradio_client_named_endpoints(app_url: str, tmp_path: Path) -> None:
     assert any(a["source"] == SEED_FILE.name and a["date"] == "2025-08-26" for a in articles)
     chat, sources, _info, _box = client.predict("Wie leidde de Turkse defensiedelegatie?", "", "",
                                                api_name="/chat")
-    content = chat[-1]["content"]  # Gradio 6 sends message content as typed parts
-    text = content if isinstance(content, str) else " ".join(
-        part.get("text", "") for part in content if part.get("type") == "text")
+    text = chat_text(chat[-1])
     assert "altindag" in fold(text) and "<mark>" in sources and 'href="#src-0-' in text
     note = tmp_path / "korte notitie.txt"
     note.write_text("date 2025-10-02\nDe gemeente Leiden opent een nieuwe bibliotheek.\n",
@@ -224,6 +215,7 @@ USERS = [  # (question, a string its answer must hold): one conversation each, a
 
 
 def chat_text(message: dict[str, Any]) -> str:
+    """A chat message's text (Gradio 6 sends message content as typed parts)."""
     content = message["content"]
     return content if isinstance(content, str) else " ".join(
         part.get("text", "") for part in content if part.get("type") == "text")

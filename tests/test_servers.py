@@ -3,7 +3,6 @@ server (``python -m llama_cpp.server`` with the packaged model), started on free
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -13,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SEED_FILE, HashEmbedder, ScriptedChat
+from conftest import SEED_FILE, HashEmbedder, ScriptedChat, free_port
 from test_pipeline import number_of, reply
 
 from assistant.api import Assistant, make_chat_model, make_store
@@ -22,12 +21,6 @@ from assistant.store import StoreError
 from assistant.text import fold
 
 BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def start(cmd: list[str], health: str, log: Path, timeout: float) -> subprocess.Popen[bytes]:
