@@ -99,11 +99,15 @@ class Assistant:
 
     # ingestion ------------------------------------------------------------------------------
     def ingest(self, path: str | Path, *, progress: bool = False) -> IngestReport:
-        return ingest_path(Path(path), self.store, self.embedder,
+        return self._ingest(Path(path), progress=progress)
+
+    def _ingest(self, path: Path, **options: Any) -> IngestReport:
+        """``ingest_path`` with this assistant's store, embedder and chunking settings."""
+        return ingest_path(path, self.store, self.embedder,
                            chunk_tokens=self.settings.chunk_tokens,
                            overlap_tokens=self.settings.chunk_overlap_tokens,
-                           count_tokens=self.count_tokens, progress=progress,
-                           max_bytes=int(self.settings.max_article_mb * 1_000_000))
+                           count_tokens=self.count_tokens,
+                           max_bytes=int(self.settings.max_article_mb * 1_000_000), **options)
 
     def add_files(self, files: Sequence[str | Path],
                   on_progress: Callable[[int, int], object] | None = None) -> IngestReport:
@@ -114,12 +118,8 @@ class Assistant:
         """
         folder = self.settings.data_dir / "uploads"
         saved = save_uploads(files, folder, int(self.settings.max_upload_mb * 1_000_000))
-        report = ingest_path(folder, self.store, self.embedder,
-                             chunk_tokens=self.settings.chunk_tokens,
-                             overlap_tokens=self.settings.chunk_overlap_tokens,
-                             count_tokens=self.count_tokens, progress=False,
-                             root=self.settings.data_dir, on_progress=on_progress,
-                             max_bytes=int(self.settings.max_article_mb * 1_000_000))
+        report = self._ingest(folder, progress=False, root=self.settings.data_dir,
+                              on_progress=on_progress)
         report.failed[:0] = saved.rejected
         return report
 
