@@ -1,9 +1,13 @@
-"""What the assistant returns: an ``Answer`` with its ``Citation``s (plain data, JSON-ready)."""
+"""What the assistant returns: an ``Answer`` with its ``Citation``s (plain data, JSON-ready),
+and what a stream yields before it (``Found``, then checked sentences)."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+if TYPE_CHECKING:
+    from .evidence import EvidenceSentence
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,10 @@ class Answer:
     reason: str = ""  # why it abstained, for people and evaluation
     retrieved: list[dict[str, Any]] = field(default_factory=list)  # chunk id, source, scores
     timings: dict[str, float] = field(default_factory=dict)
+    # the calibration signals of the first sentence the model wrote, and the calibrated
+    # probability that it is right (None when no answer got that far)
+    signals: dict[str, float] = field(default_factory=dict)
+    confidence: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The ``--json`` shape: answer, abstained, citations (plus a few extras)."""
@@ -47,5 +55,17 @@ class Answer:
             "standalone_question": self.standalone_question,
             "language": self.language,
             "reason": self.reason,
+            "confidence": self.confidence,
             "timings": self.timings,
         }
+
+
+@dataclass(frozen=True)
+class Found:
+    """Retrieval is done: the question that was searched and the evidence the answer may use."""
+
+    standalone: str
+    evidence: tuple[EvidenceSentence, ...]
+
+
+StreamItem: TypeAlias = "Found | str | Answer"

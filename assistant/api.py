@@ -19,15 +19,17 @@ from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 
-from .answer import Answer
+from .answer import Answer, StreamItem
+from .calibration import DEFAULT_PATH as DEFAULT_CALIBRATION
+from .calibration import Calibrator
 from .chunking import tiktoken_counter
 from .embeddings import Embedder, SentenceTransformerEmbedder
 from .followup import Message, validate_history
 from .ingest import IngestReport, ingest_path
 from .models import CHAT_MODELS, EMBEDDING_MODELS, resolve
-from .pipeline import ChainConfig, build_chain, stream_answer
+from .pipeline import ChainConfig, Turn, build_chain, collect, stream_answer
 from .retrieval import Retriever
-from .settings import Settings
+from .settings import Settings, SettingsError
 from .sources import assemble_text
 from .store import ChromaStore, ManifestEntry, Store
 from .uploads import save_uploads
@@ -68,6 +70,21 @@ def make_chat_model(settings: Settings) -> BaseChatModel:
                         max_tokens=settings.max_answer_tokens, seed=settings.seed)
 
 
+def load_calibrator(setting: str) -> Calibrator | None:
+    """The abstention model named by ``ASSISTANT_CALIBRATION`` ("" = shipped, "off" = none)."""
+    if setting == "off":
+        return None
+    path = Path(setting).expanduser() if setting else DEFAULT_CALIBRATION
+    if not path.exists():
+        if setting:
+            raise SettingsError(f"ASSISTANT_CALIBRATION: {path} does not exist")
+        return None
+    try:
+        return Calibrator.load(path)
+    except ValueError as exc:
+        raise SettingsError(f"ASSISTANT_CALIBRATION: {exc}") from None
+
+
 class Assistant:
     def __init__(self, settings: Settings, store: Store, embedder: Embedder,
                  chat_model: BaseChatModel | Callable[[], BaseChatModel],
@@ -78,10 +95,13 @@ class Assistant:
         self._chat_model = chat_model
         self.count_tokens = count_tokens
         self._texts: dict[str, str] = {}  # doc id -> text (ids are content hashes)
-        self.retriever = Retriever(store, embedder, candidates=settings.candidates)
+        self.retriever = Retriever(store, embedder, candidates=settings.candidates,
+                                   archive_language=settings.archive_language)
         self.chain = build_chain(self.retriever, self.chat_model, count_tokens, ChainConfig(
             top_k=settings.top_k, evidence_tokens=settings.evidence_tokens,
-            max_answer_tokens=settings.max_answer_tokens))
+            max_answer_tokens=settings.max_answer_tokens,
+            archive_language=settings.archive_language,
+            calibrator=load_calibrator(settings.calibration), similarity=self.similarity))
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, **overrides: Any) -> Assistant:
@@ -139,6 +159,14 @@ class Assistant:
         self._texts[doc_id] = text
         return text
 
+    def similarity(self, question: str, sentences: list[str]) -> list[float]:
+        """Cosine of ``question`` (query prompt) to each sentence (document prompt)."""
+        import numpy as np
+
+        q = np.asarray(self.retriever.query_vector(question), dtype=np.float32)
+        docs = np.asarray(self.embedder.embed_documents(sentences), dtype=np.float32)
+        return [round(float(v), 4) for v in docs @ q]
+
     def is_empty(self) -> bool:
         return self.store.count() == 0
 
@@ -159,30 +187,40 @@ class Assistant:
         self.chat_model().invoke([SystemMessage(prompts.render("answer_system")),
                                   HumanMessage("Reply OK.")], max_tokens=1)
 
-    def _state(self, question: str, history: Sequence[Message] | None,
-               date_from: str | None, date_to: str | None) -> dict[str, Any]:
+    def _turn(self, question: str, history: Sequence[Message] | None, date_from: str | None,
+              date_to: str | None, exclude: Sequence[str]) -> Turn:
         question = (question or "").strip()
         if not question:
             raise ValueError("question: empty")
-        return {"question": question, "history": validate_history(history),
-                "date_from": date_from or None, "date_to": date_to or None}
+        return Turn(question=question, history=validate_history(history),
+                    date_from=date_from or None, date_to=date_to or None,
+                    exclude=self._doc_ids(exclude))
+
+    def _doc_ids(self, names: Sequence[str]) -> frozenset[str]:
+        """Document ids for article file names (or ids), for ``exclude``."""
+        if not names:
+            return frozenset()
+        wanted = set(names)
+        ids = {e.doc_id for e in self.store.manifest().values()
+               if e.source in wanted or e.doc_id in wanted}
+        return frozenset(ids | (wanted - {e.source for e in self.store.manifest().values()}))
 
     def ask(self, question: str, history: Sequence[Message] | None = None, *,
-            date_from: str | None = None, date_to: str | None = None) -> Answer:
-        """Answer ``question`` (after ``history``) with citations, or abstain."""
-        started = time.perf_counter()
-        answer: Answer = self.chain.answer.invoke(
-            self._state(question, history, date_from, date_to))
-        answer.timings["total"] = round(time.perf_counter() - started, 3)
-        return answer
+            date_from: str | None = None, date_to: str | None = None,
+            exclude: Sequence[str] = ()) -> Answer:
+        """Answer ``question`` (after ``history``) with citations, or abstain. ``exclude``
+        names articles (file names or ids) to leave out, as if they were not in the archive."""
+        return collect(self.stream(question, history, date_from=date_from, date_to=date_to,
+                                   exclude=exclude))
 
     def stream(self, question: str, history: Sequence[Message] | None = None, *,
                date_from: str | None = None, date_to: str | None = None,
-               ) -> Iterator[str | Answer]:
-        """Yield pieces of answer text as they are written, then the final ``Answer``."""
+               exclude: Sequence[str] = ()) -> Iterator[StreamItem]:
+        """Yield ``Found`` (retrieval done), then checked sentences of the answer, then the
+        final ``Answer`` (its text is exactly the sentences yielded)."""
         started = time.perf_counter()
-        for item in stream_answer(self.chain,
-                                  self._state(question, history, date_from, date_to)):
+        for item in stream_answer(self.chain, self._turn(question, history, date_from, date_to,
+                                                         exclude)):
             if isinstance(item, Answer):
                 item.timings["total"] = round(time.perf_counter() - started, 3)
             yield item

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from .grounding import names, numbers, term_found
+from .matching import names, numbers, term_found
 from .text import MARKER, STOPWORDS, words
 
 

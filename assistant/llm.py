@@ -118,10 +118,30 @@ class LlamaCppChat(BaseChatModel):
                 delta = part["choices"][0].get("delta", {}).get("content") or ""
                 if not delta:
                     continue
-                chunk = ChatGenerationChunk(message=AIMessageChunk(content=delta))
+                # a list, so that LangChain can merge the chunks' metadata at the end
+                chunk = ChatGenerationChunk(message=AIMessageChunk(
+                    content=delta, response_metadata={"logprobs": [token_logprob(llama, delta)]}))
                 if run_manager:
                     run_manager.on_llm_new_token(delta, chunk=chunk)
                 yield chunk
+
+
+def token_logprob(llama: Any, text: str) -> float | None:
+    """The model's log-probability of the token it just wrote (``text``), read from the
+    logits it sampled that token from (the last ones computed; no extra evaluation). For text
+    that is not one token, the most likely token's. ``None`` when the logits are unavailable.
+    """
+    try:
+        import numpy as np
+
+        logits = np.ctypeslib.as_array(llama._ctx.get_logits(), shape=(llama.n_vocab(),))
+        top = float(logits.max())
+        norm = top + float(np.log(np.exp(logits - top).sum()))
+        ids = llama.tokenize(text.encode("utf-8"), add_bos=False, special=False)
+        value = float(logits[ids[0]]) if len(ids) == 1 else top
+        return value - norm
+    except Exception:  # a build without these internals: the signal is simply missing
+        return None
 
 
 _MODEL_LOCKS: dict[int, threading.Lock] = {}

@@ -1,47 +1,74 @@
 """The answering chain (LangChain LCEL): condense → retrieve → number evidence → prompt → model →
-cited answer.
+checked, cited answer, as one stream.
 
-``build_chain`` wires the steps as runnables over a state dict; ``finalize`` turns the model's
-reply into an ``Answer``: it checks the markers against the evidence (``citations``), and
-abstains when the model found nothing, cited nothing, or used names or numbers that the
-evidence does not hold (``grounding``). A question whose names appear in no evidence sentence
-is answered "not found" without calling the model at all.
+``build_chain`` wires the preparation steps as runnables over a typed ``Turn``;
+``stream_answer`` is the one answering path (``Assistant.ask`` consumes it too). It yields, in
+order:
+
+1. ``Found``: what was searched and the evidence sentences, as soon as retrieval is done;
+2. pieces of answer text, each a sentence that passed every check (``release.SentenceGate``),
+   so nothing shown is ever taken back;
+3. the final ``Answer``, whose text is exactly the pieces joined.
+
+A question whose names appear in no evidence sentence (or, in the archive's language, whose
+words the evidence mostly lacks) is answered "not found" without calling the model at all.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import HumanMessage, SystemMessage
-from langchain_core.output_parsers import StrOutputParser
-from langchain_core.runnables import Runnable, RunnableBranch, RunnableLambda, RunnablePassthrough
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+from langchain_core.runnables import Runnable, RunnableLambda
 
 from . import prompts
-from .answer import Answer, Citation
-from .citations import align_markers, cited_numbers
+from .answer import Answer, Citation, Found, StreamItem
+from .calibration import Calibrator, signals
 from .evidence import EvidenceSentence, format_evidence, number_evidence
-from .followup import clean_rewrite, format_history, needs_rewrite
-from .grounding import MIN_COVERAGE, coverage, missing_names, names, unsupported_terms
+from .followup import Message, clean_rewrite, format_history, needs_rewrite
+from .grounding import MIN_COVERAGE, coverage, missing_names
+from .language import LANGUAGE_NAMES, detect_language
+from .release import SentenceGate
 from .retrieval import Retrieved, Retriever
 from .structured import REPLY_SCHEMA, AnswerStream, parse_reply
-from .text import LANGUAGE_NAMES, detect_language, fold
 
 NOT_FOUND = {
     "en": "The articles I have do not answer this question.",
     "nl": "De artikelen die ik heb geven geen antwoord op deze vraag.",
 }
-_NOT_FOUND_REPLIES = ("not found", "niet gevonden")  # the prompt's reply, and its Dutch form
+
+
+@dataclass
+class Turn:
+    """One question on its way through the chain (each step fills in its part)."""
+
+    question: str
+    history: Sequence[Message] = ()
+    date_from: str | None = None
+    date_to: str | None = None
+    exclude: frozenset[str] = frozenset()  # document ids to leave out of retrieval
+    language: str = "en"
+    standalone: str = ""
+    retrieved: list[Retrieved] = field(default_factory=list)
+    evidence: list[EvidenceSentence] = field(default_factory=list)
+    early: str = ""  # a reason to abstain before generation
+    messages: list[BaseMessage] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    signals: dict[str, float] = field(default_factory=dict)  # of the first answer sentence
+    confidence: float | None = None
 
 
 @dataclass(frozen=True)
 class Chain:
-    prepare: Runnable  # state -> state with language, standalone, retrieved, evidence, messages
-    answer: Runnable  # state -> Answer
+    prepare: Runnable  # Turn -> Turn with language, standalone, retrieved, evidence, messages
     model: Callable[[], Runnable]  # the chat model bound for JSON replies
+    rewrite: Callable[[str, str], str]  # (sentence, language) -> the sentence in that language
+    config: ChainConfig
 
 
 @dataclass(frozen=True)
@@ -50,145 +77,167 @@ class ChainConfig:
     evidence_tokens: int = 700
     max_answer_tokens: int = 256
     archive_language: str = "nl"
+    calibrator: Calibrator | None = None  # None: no calibrated abstention (signals still kept)
+    # cosine of a question to sentences (EmbeddingGemma); None: that signal is left out
+    similarity: Callable[[str, list[str]], list[float]] | None = None
 
 
 def build_chain(retriever: Retriever, chat_model: Callable[[], BaseChatModel],
                 count_tokens: Callable[[str], int], config: ChainConfig) -> Chain:
-    """The runnables: ``prepare`` (state → state with messages) and ``answer`` (→ Answer).
+    """The preparation runnable and the model calls. ``chat_model`` is called when the model is
+    first needed, so nothing loads at build time."""
 
-    Input state: ``question``, ``history`` (validated list), ``date_from``, ``date_to``.
-    ``chat_model`` is called when the model is first needed, so nothing loads at build time.
-    """
+    def step(name: str, fn: Callable[[Turn], dict[str, Any]]) -> Runnable:
+        def run(turn: Turn) -> Turn:
+            started = time.perf_counter()
+            new = dataclasses.replace(turn, **fn(turn))
+            new.timings[name] = round(time.perf_counter() - started, 3)
+            return new
+        return RunnableLambda(run, name=name)
 
-    def condense(state: dict[str, Any]) -> str:
-        question, history = state["question"], state["history"]
-        if not needs_rewrite(question, history):
-            return question
-        text = prompts.render("condense", history=format_history(history), question=question,
-                              language=LANGUAGE_NAMES[state["language"]])
+    def condense(turn: Turn) -> dict[str, Any]:
+        language = detect_language(turn.question)
+        if not needs_rewrite(turn.question, turn.history):
+            return {"language": language, "standalone": turn.question}
+        text = prompts.render("condense", history=format_history(turn.history),
+                              question=turn.question, language=LANGUAGE_NAMES[language])
         reply = chat_model().bind(max_tokens=80).invoke([HumanMessage(text)])
-        return clean_rewrite(str(reply.content), question)
+        return {"language": language,
+                "standalone": clean_rewrite(str(reply.content), turn.question)}
 
-    def retrieve(state: dict[str, Any]) -> list[Retrieved]:
-        return retriever.retrieve(state["standalone"], config.top_k, date_from=state["date_from"],
-                                  date_to=state["date_to"], language=state["language"])
+    def retrieve(turn: Turn) -> dict[str, Any]:
+        retrieved = retriever.retrieve(turn.standalone, config.top_k, date_from=turn.date_from,
+                                       date_to=turn.date_to, language=turn.language,
+                                       exclude=turn.exclude)
+        evidence = number_evidence([r.record for r in retrieved], config.evidence_tokens,
+                                   count_tokens)
+        return {"retrieved": retrieved, "evidence": evidence}
 
-    def evidence(state: dict[str, Any]) -> list[EvidenceSentence]:
-        return number_evidence([r.record for r in state["retrieved"]], config.evidence_tokens,
-                               count_tokens)
-
-    def early(state: dict[str, Any]) -> str:
-        """A reason to abstain before generation, or ''."""
-        if not state["evidence"]:
-            return "the archive holds nothing that matches the question"
-        texts = [s.text for s in state["evidence"]]
-        missing = missing_names(state["standalone"], texts)
+    def screen(turn: Turn) -> dict[str, Any]:
+        """A reason to abstain before generation, and otherwise the prompt."""
+        if not turn.evidence:
+            return {"early": "the archive holds nothing that matches the question"}
+        texts = [s.text for s in turn.evidence]
+        missing = missing_names(turn.standalone, texts)
         if missing:
-            return f"no article mentions {', '.join(missing)}"
-        if state["language"] == config.archive_language:
-            share = coverage(state["standalone"], texts)
+            return {"early": f"no article mentions {', '.join(missing)}"}
+        if turn.language == config.archive_language:
+            share = coverage(turn.standalone, texts)
             if share < MIN_COVERAGE:
-                return f"the articles found cover only {share:.0%} of the question's words"
-        return ""
-
-    def messages(state: dict[str, Any]) -> list[Any]:
-        return [SystemMessage(prompts.render("answer_system")),
-                HumanMessage(prompts.render(
-                    "answer_user", evidence=format_evidence(state["evidence"]),
-                    question=state["standalone"], language=LANGUAGE_NAMES[state["language"]]))]
+                return {"early": f"the articles found cover only {share:.0%} of the "
+                                 "question's words"}
+        return {"messages": [SystemMessage(prompts.render("answer_system")),
+                             HumanMessage(prompts.render(
+                                 "answer_user", evidence=format_evidence(turn.evidence),
+                                 question=turn.standalone,
+                                 language=LANGUAGE_NAMES[turn.language]))]}
 
     def model() -> Runnable:
         return chat_model().bind(max_tokens=config.max_answer_tokens,
                                  response_format={"type": "json_object", "schema": REPLY_SCHEMA})
 
-    prepare = (
-        RunnablePassthrough.assign(language=lambda s: detect_language(s["question"]))
-        | RunnablePassthrough.assign(standalone=RunnableLambda(condense))
-        | RunnablePassthrough.assign(retrieved=RunnableLambda(retrieve))
-        | RunnablePassthrough.assign(evidence=RunnableLambda(evidence))
-        | RunnablePassthrough.assign(early=RunnableLambda(early))
-        | RunnablePassthrough.assign(messages=RunnableLambda(messages))
-    )
-    generate = RunnableLambda(lambda s: s["messages"]) | RunnableLambda(
-        lambda msgs: model().invoke(msgs)) | StrOutputParser()
-    answer = prepare | RunnableBranch(
-        (lambda s: bool(s["early"]), RunnableLambda(lambda s: finalize(s, ""))),
-        RunnablePassthrough.assign(reply=generate) | RunnableLambda(
-            lambda s: finalize(s, s["reply"])),
-    )
-    return Chain(prepare=prepare, answer=answer, model=model)
+    def rewrite(sentence: str, language: str) -> str:
+        text = prompts.render("translate", sentence=sentence, language=LANGUAGE_NAMES[language])
+        reply = chat_model().bind(max_tokens=config.max_answer_tokens).invoke(
+            [HumanMessage(text)])
+        return str(reply.content).strip().strip('"').strip()
+
+    prepare = step("condense", condense) | step("retrieve", retrieve) | step("screen", screen)
+    return Chain(prepare=prepare, model=model, rewrite=rewrite, config=config)
 
 
-def stream_answer(chain: Chain, state: dict[str, Any]) -> Iterator[str | Answer]:
-    """Yield the answer text as the model writes it, then the final ``Answer``.
-
-    Text is held back until it cannot be the start of the model's "NOT FOUND" reply.
-    """
+def stream_answer(chain: Chain, turn: Turn) -> Iterator[StreamItem]:
+    """The one answering path: ``Found``, then checked sentences, then the final ``Answer``."""
     started = time.perf_counter()
-    state = chain.prepare.invoke(state)
-    state["t_prepare"] = time.perf_counter() - started
-    if state["early"]:
-        yield finalize(state, "")
+    turn = chain.prepare.invoke(turn)
+    yield Found(turn.standalone, tuple(turn.evidence))
+    if turn.early:
+        yield finalize(turn, None, started)
         return
+    by_number = {s.number: s.text for s in turn.evidence}
+    logprobs: list[float | None] = []  # of the answer's tokens, as the model wrote them
+    gate = SentenceGate(by_number, question=turn.standalone, language=turn.language,
+                        rewrite=chain.rewrite,
+                        accept=lambda sentence, cited: judge(chain.config, turn, sentence,
+                                                             [by_number[n] for n in cited],
+                                                             logprobs))
     reader = AnswerStream()
-    held = ""
-    released = False
-    first_token: float | None = None
-    for chunk in chain.model().stream(state["messages"]):
+    for chunk in chain.model().stream(turn.messages):
         piece = reader.feed(str(chunk.content))
         if not piece:
             continue
-        if first_token is None:
-            first_token = time.perf_counter() - started
-        if released:
-            yield piece
-            continue
-        held += piece
-        if not any(r.startswith(fold(held.strip())) for r in _NOT_FOUND_REPLIES):
-            released = True
-            yield held
-    state["t_first_token"] = first_token or 0.0
-    yield finalize(state, reader.raw)
+        logprobs.extend(chunk.response_metadata.get("logprobs") or [None])
+        turn.timings.setdefault("first_model_token", round(time.perf_counter() - started, 3))
+        if not gate.declared:
+            gate.declared = parse_reply(reader.raw)[0]
+        for sentence in gate.feed(piece):
+            turn.timings.setdefault("first_token", round(time.perf_counter() - started, 3))
+            yield sentence
+        if gate.stopped:
+            break  # a refused sentence ends the answer: stop the model writing
+    for sentence in gate.finish():
+        turn.timings.setdefault("first_token", round(time.perf_counter() - started, 3))
+        yield sentence
+    yield finalize(turn, gate, started)
 
 
-def finalize(state: dict[str, Any], reply: str) -> Answer:
-    """Turn the model's reply (or an early abstention) into a checked, cited ``Answer``."""
-    evidence: Sequence[EvidenceSentence] = state["evidence"]
-    language = state["language"]
-    by_number = {s.number: s for s in evidence}
+def judge(config: ChainConfig, turn: Turn, sentence: str, cited: list[str],
+          logprobs: list[float | None]) -> str:
+    """Score the first answer sentence (kept on ``turn``); a reason to abstain, or ``""``."""
+    best: dict[str, tuple[float, float, float]] = {}  # doc id -> best dense, bm25, fused
+    for r in turn.retrieved:
+        doc = str(r.record.metadata.get("doc_id", r.record.id))
+        old = best.get(doc, (0.0, 0.0, 0.0))
+        best[doc] = (max(old[0], r.dense or 0.0), max(old[1], r.bm25 or 0.0),
+                     max(old[2], r.score))
+    qsim = config.similarity(turn.standalone, cited) if config.similarity and cited else []
+    turn.signals = signals(dense=[d for d, _, _ in best.values()],
+                           bm25=[b for _, b, _ in best.values()],
+                           fused=[f for _, _, f in best.values()], qsim=qsim,
+                           question=turn.standalone, sentence=sentence, cited=cited,
+                           logprobs=logprobs, same_language=turn.language ==
+                           config.archive_language)
+    if config.calibrator is None:
+        return ""
+    turn.confidence = round(config.calibrator.probability(turn.signals), 4)
+    if turn.confidence < config.calibrator.threshold:
+        return (f"the answer is too likely wrong (confidence {turn.confidence:.2f} < "
+                f"{config.calibrator.threshold:.2f})")
+    return ""
+
+
+def finalize(turn: Turn, gate: SentenceGate | None, started: float) -> Answer:
+    """The checked, cited ``Answer`` (its text is what the gate released, nothing else)."""
+    by_number = {s.number: s for s in turn.evidence}
     retrieved = [{"id": r.record.id, "source": r.record.metadata.get("source", ""),
                   "doc_id": r.record.metadata.get("doc_id", ""), "score": r.score,
-                  "dense": r.dense, "bm25": r.bm25} for r in state["retrieved"]]
+                  "dense": r.dense, "bm25": r.bm25} for r in turn.retrieved]
+    timings = {**turn.timings, "answer": round(time.perf_counter() - started, 3)}
+    if gate is None or not gate.released:
+        reason = turn.early or (gate.reason if gate else "")
+        return Answer(text=NOT_FOUND[turn.language], citations=[], abstained=True,
+                      question=turn.question, standalone_question=turn.standalone,
+                      language=turn.language, reason=reason, retrieved=retrieved,
+                      timings=timings, signals=turn.signals, confidence=turn.confidence)
+    citations = [citation(by_number[n]) for n in gate.cited if n in by_number]
+    return Answer(text=gate.text, citations=citations, abstained=False, question=turn.question,
+                  standalone_question=turn.standalone, language=turn.language,
+                  reason=gate.reason, retrieved=retrieved, timings=timings,
+                  signals=turn.signals, confidence=turn.confidence)
 
-    def result(text: str, citations: list[Citation], reason: str = "") -> Answer:
-        timings = {k[2:]: round(float(v), 3) for k, v in state.items() if k.startswith("t_")}
-        return Answer(text=text, citations=citations, abstained=not citations,
-                      question=state["question"], standalone_question=state["standalone"],
-                      language=language, reason=reason, retrieved=retrieved, timings=timings)
 
-    if state.get("early"):
-        return result(NOT_FOUND[language], [], state["early"])
-    declared, text = parse_reply(reply)
-    if fold(text).strip(" .!") in (*_NOT_FOUND_REPLIES, ""):
-        return result(NOT_FOUND[language], [], "the model found no answer in the evidence")
-    text = align_markers(text, {n: s.text for n, s in by_number.items()}, declared)
-    numbers = [n for n in cited_numbers(text) if n in by_number]
-    if not numbers:
-        numbers = [n for n in dict.fromkeys(declared) if n in by_number]
-        if numbers:
-            text = text.rstrip() + " " + "".join(f"[{n}]" for n in numbers)
-    if not numbers:
-        return result(NOT_FOUND[language], [], "the answer cites no evidence")
-    unsupported = unsupported_terms(text, [by_number[n].text for n in numbers],
-                                    [s.text for s in evidence], state["standalone"])
-    bad_numbers = [t for t in unsupported if t[:1].isdigit()]
-    answer_names = names(text, skip_common=True)
-    bad_names = [t for t in unsupported if not t[:1].isdigit()]
-    if bad_numbers or (bad_names and len(bad_names) * 3 > len(answer_names)):
-        return result(NOT_FOUND[language], [],
-                      f"the answer uses {', '.join(unsupported)}, which the articles do not hold")
-    citations = [Citation(marker=n, source=by_number[n].source, title=by_number[n].title,
-                          date=by_number[n].date, quote=by_number[n].text,
-                          start=by_number[n].start, end=by_number[n].end,
-                          doc_id=by_number[n].doc_id) for n in numbers]
-    return result(text, citations)
+def citation(s: EvidenceSentence) -> Citation:
+    return Citation(marker=s.number, source=s.source, title=s.title, date=s.date, quote=s.text,
+                    start=s.start, end=s.end, doc_id=s.doc_id)
+
+
+def collect(items: Iterator[StreamItem]) -> Answer:
+    """The final ``Answer`` of a stream (what ``ask`` returns)."""
+    final: Answer | None = None
+    for item in items:
+        if isinstance(item, Answer):
+            final = item
+    if final is None:  # pragma: no cover - stream_answer always ends with an Answer
+        raise RuntimeError("the answer stream ended without an answer")
+    return final
+

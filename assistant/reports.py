@@ -71,8 +71,10 @@ def plot(data: Mapping[str, Any], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2),
-                                      gridspec_kw={"width_ratios": [3, 2]})
+    from .calibration import risk_coverage
+
+    fig, (left, right, curve) = plt.subplots(1, 3, figsize=(15, 4.2),
+                                             gridspec_kw={"width_ratios": [3, 2, 2]})
     values = [float(data[m]) for m in RATE_METRICS]
     bars = left.barh(RATE_METRICS, values, color="#3b6ea5")
     left.set_xlim(0, 1.05)
@@ -88,6 +90,18 @@ def plot(data: Mapping[str, Any], path: Path) -> None:
     right.set_title("latency per item (s)")
     right.set_xlabel("seconds")
     right.legend()
+    scored = [i for i in data["items"] if i.get("confidence") is not None]
+    if scored:  # answers the calibrated model scored: error rate against share answered
+        points = risk_coverage([float(i["confidence"]) for i in scored],
+                               [bool(i["answerable"] and i["correct"]) for i in scored])
+        curve.plot([c for c, _ in points], [r for _, r in points], color="#3b6ea5")
+        curve.set_xlabel("coverage (share of scored answers given)")
+        curve.set_ylabel("risk (share of those wrong)")
+        curve.set_ylim(0, 1)
+    else:
+        curve.text(0.5, 0.5, "no calibrated scores\n(ASSISTANT_CALIBRATION=off)",
+                   ha="center", va="center")
+    curve.set_title("risk-coverage")
     fig.suptitle(str(data.get("meta", {}).get("gold", "")), fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=110)

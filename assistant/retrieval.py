@@ -16,8 +16,9 @@ import numpy as np
 
 from .embeddings import Embedder
 from .fusion import fusion_weights, weighted_rrf
+from .language import detect_language
 from .store import ChunkRecord, Store, date_filter
-from .text import STOPWORDS, detect_language, words
+from .text import STOPWORDS, words
 
 
 @dataclass(frozen=True)
@@ -46,16 +47,19 @@ class BM25Index:
         self.records = records
         self.dates = np.array([int(r.metadata.get("date_int", 0)) for r in records],
                               dtype=np.int64)
+        self.doc_ids = np.array([str(r.metadata.get("doc_id", "")) for r in records])
         self._bm25: Any = None
         if records:
             corpus = [keyword_tokens(f"{r.metadata.get('title', '')}\n{r.text}") for r in records]
             self._bm25 = bm25s.BM25()
             self._bm25.index(corpus, show_progress=False)
 
-    def search(self, question: str, n: int,
-               date_from: str | None = None, date_to: str | None = None) -> list[tuple[int, float]]:
-        """The ``n`` best chunks as ``(record index, score)``; a date range masks the scores
-        (one vector operation), so no query walks the whole corpus in Python."""
+    def search(self, question: str, n: int, date_from: str | None = None,
+               date_to: str | None = None,
+               exclude: frozenset[str] = frozenset()) -> list[tuple[int, float]]:
+        """The ``n`` best chunks as ``(record index, score)``; a date range and excluded
+        document ids mask the scores (vector operations), so no query walks the whole corpus
+        in Python."""
         tokens = keyword_tokens(question)
         if self._bm25 is None or not tokens:
             return []
@@ -64,6 +68,9 @@ class BM25Index:
             lo = int(date_from.replace("-", "")) if date_from else 0
             hi = int(date_to.replace("-", "")) if date_to else 99_999_999
             mask = ((self.dates >= lo) & (self.dates <= hi)).astype(np.float32)
+        if exclude:
+            keep = ~np.isin(self.doc_ids, list(exclude))
+            mask = keep.astype(np.float32) if mask is None else mask * keep
         k = min(n, len(self.records) if mask is None else int(mask.sum()))
         if k == 0:
             return []
@@ -82,6 +89,18 @@ class Retriever:
         self._bm25: BM25Index | None = None
         self._bm25_generation: int | None = None
         self._lock = threading.Lock()
+        self._vectors: dict[str, np.ndarray] = {}  # question -> query embedding
+
+    def query_vector(self, question: str) -> np.ndarray:
+        """The question's embedding (query prompt), cached: a repeated question and the
+        answer checks do not embed it again."""
+        vector = self._vectors.get(question)
+        if vector is None:
+            vector = np.asarray(self.embedder.embed_query(question), dtype=np.float32)
+            if len(self._vectors) >= 512:
+                self._vectors.clear()
+            self._vectors[question] = vector
+        return vector
 
     def bm25(self) -> BM25Index:
         generation = self.store.generation()
@@ -92,12 +111,18 @@ class Retriever:
             return self._bm25
 
     def retrieve(self, question: str, k: int, *, date_from: str | None = None,
-                 date_to: str | None = None, language: str | None = None) -> list[Retrieved]:
+                 date_to: str | None = None, language: str | None = None,
+                 exclude: frozenset[str] = frozenset()) -> list[Retrieved]:
+        """The ``k`` best chunks; ``exclude`` leaves documents (ids) out, as if removed."""
         language = language or detect_language(question)
-        vector = np.asarray(self.embedder.embed_query(question), dtype=np.float32)
-        dense_hits = self.store.query(vector, self.candidates, date_filter(date_from, date_to))
+        vector = self.query_vector(question)
+        where = date_filter(date_from, date_to)
+        if exclude:
+            leave_out = {"doc_id": {"$nin": sorted(exclude)}}
+            where = {"$and": [where, leave_out]} if where else leave_out
+        dense_hits = self.store.query(vector, self.candidates, where)
         index = self.bm25()
-        bm25_hits = index.search(question, self.candidates, date_from, date_to)
+        bm25_hits = index.search(question, self.candidates, date_from, date_to, exclude)
         records = {h.record.id: h.record for h in dense_hits}
         dense = {h.record.id: h.score for h in dense_hits}
         keyword = {}

@@ -46,6 +46,9 @@ class Settings:
     chunk_tokens: int = 160
     chunk_overlap_tokens: int = 40
     embed_batch_size: int = 16
+    # the language the articles are written in ("nl" or "en"): fusion weights and the
+    # coverage check depend on whether a question is asked in it
+    archive_language: str = "nl"
     # retrieval
     top_k: int = 5
     candidates: int = 30
@@ -57,6 +60,9 @@ class Settings:
     seed: int = 0
     # how long an evidence block may be, in tokens, before the least relevant chunks are dropped
     evidence_tokens: int = 700
+    # calibrated abstention: "" = the coefficients shipped in assistant/data/abstention.json,
+    # a path = your own (assistant calibrate), "off" = none (signals are still recorded)
+    calibration: str = ""
     chroma_url: str | None = None
     chroma_token: str | None = None
     # an OpenAI-compatible server for generation instead of the in-process model
@@ -112,6 +118,9 @@ class Settings:
                 f"{PREFIX}CHUNK_OVERLAP_TOKENS: must be >= 0 and < ASSISTANT_CHUNK_TOKENS "
                 f"({self.chunk_tokens}), got {self.chunk_overlap_tokens}"
             )
+        if self.archive_language not in ("en", "nl"):
+            raise SettingsError(f"{PREFIX}ARCHIVE_LANGUAGE: expected en or nl, got "
+                                f"{self.archive_language!r}")
         if self.llm_json_mode not in ("json_schema", "json_object", "none"):
             raise SettingsError(f"{PREFIX}LLM_JSON_MODE: expected json_schema, json_object or "
                                 f"none, got {self.llm_json_mode!r}")

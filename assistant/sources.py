@@ -17,7 +17,7 @@ import html
 import re
 from collections.abc import Iterable, Sequence
 
-from .answer import Answer, Citation
+from .answer import Answer, Citation, Found
 from .store import ManifestEntry
 from .text import MARKER
 
@@ -117,14 +117,36 @@ def source_card(citation: Citation, turn: int, article_text: str | None) -> str:
             f"</div><p>{body}</p></div>")
 
 
-def sources_panel(turns: Sequence[tuple[int, Answer, dict[str, str]]]) -> str:
+def found_section(question: str, found: Found) -> str:
+    """While the answer is written: the articles retrieval found for ``question``.
+
+    >>> from assistant.evidence import EvidenceSentence
+    >>> ev = EvidenceSentence(1, "Kalin met Haftar.", "d", "a.txt", "Kalin & Haftar",
+    ...                       "2025-08-26", 0, 17, "d-0")
+    >>> section = found_section("Who?", Found("Who?", (ev,)))
+    >>> "Reading 1 passage(s) from:" in section
+    True
+    >>> "<li>Kalin &amp; Haftar (2025-08-26, a.txt)</li>" in section
+    True
+    """
+    articles = dict.fromkeys((s.title or s.source, s.date, s.source) for s in found.evidence)
+    items = "".join(
+        f"<li>{html.escape(t)} ({html.escape(', '.join(x for x in (d, f) if x))})</li>"
+        for t, d, f in articles)
+    return (f'<details class="turn pending" open><summary>{html.escape(question)}</summary>'
+            f'<p class="found">Reading {len(found.evidence)} passage(s) from:</p>'
+            f'<ul class="found">{items}</ul></details>')
+
+
+def sources_panel(turns: Sequence[tuple[int, Answer, dict[str, str]]], pending: str = "") -> str:
     """The panel: the latest answer's sources open, earlier answers' sources folded.
 
-    ``turns``: ``(turn, answer, {doc_id: article text})``, oldest first.
+    ``turns``: ``(turn, answer, {doc_id: article text})``, oldest first; ``pending``: the
+    section of a question still being answered (``found_section``), shown first.
     """
-    if not turns:
+    if not turns and not pending:
         return '<div class="sources-empty">Sources of the answers appear here.</div>'
-    parts = []
+    parts = [pending] if pending else []
     for i, (turn, answer, texts) in enumerate(reversed(turns)):
         if answer.citations:
             cards = "".join(source_card(c, turn, texts.get(c.doc_id)) for c in answer.citations)
@@ -132,7 +154,7 @@ def sources_panel(turns: Sequence[tuple[int, Answer, dict[str, str]]]) -> str:
             reason = f" ({html.escape(answer.reason)})" if answer.reason else ""
             cards = f'<p class="no-sources">No source: the articles do not answer this{reason}.</p>'
         label = html.escape(answer.question)
-        opened = " open" if i == 0 else ""
+        opened = " open" if i == 0 and not pending else ""
         parts.append(f'<details class="turn" id="turn-{turn}"{opened}><summary>{label}</summary>'
                      f"{cards}</details>")
     return f'<div class="sources-scroll">{"".join(parts)}</div>'

@@ -1,11 +1,7 @@
-"""Small text helpers shared by retrieval and answering: language guess, folding, word tokens.
+"""Small text helpers shared by retrieval and answering: folding, word tokens, function words.
 
-Pure functions::
+Pure functions (language detection is ``language.py``'s)::
 
-    >>> detect_language("Who attended the meeting in Benghazi?")
-    'en'
-    >>> detect_language("Wie waren er bij de ontmoeting in Benghazi?")
-    'nl'
     >>> fold("Kiramanlıoğlu İstanbul Café")
     'kiramanlioglu istanbul cafe'
     >>> words("Haftar's 5+5 commissie")
@@ -28,7 +24,6 @@ _NL = frozenset("""de het een van en in is was waren zijn wie wat welke wanneer 
 deed doet met voor op aan bij uit dat dit deze die er hij zij ze hun haar heeft hebben had
 worden werd wordt over zei zegt niet of als maar dan veel na voor ook nog om tot door""".split())
 
-LANGUAGE_NAMES = {"en": "English", "nl": "Dutch"}
 _FOLD_EXTRA = str.maketrans({"ı": "i", "ß": "ss", "ø": "o", "æ": "ae", "œ": "oe", "ł": "l",
                              "đ": "d", "ð": "d", "þ": "th"})
 
@@ -44,13 +39,5 @@ def words(text: str) -> list[str]:
     return _WORD.findall(fold(text))
 
 
-def detect_language(text: str, default: str = "en") -> str:
-    """``'en'`` or ``'nl'`` by counting function words; ``default`` on a tie."""
-    tokens = words(text)
-    en = sum(t in _EN for t in tokens)
-    nl = sum(t in _NL for t in tokens)
-    if en == nl:
-        return default
-    return "en" if en > nl else "nl"
-
+# function words, left out of keyword search and of the word-overlap checks
 STOPWORDS = _EN | _NL

@@ -25,12 +25,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .answer import Answer
+from .answer import Answer, Found
 from .api import Assistant
 from .documents import ArticleError, parse_date
 from .models import ModelError
 from .settings import SettingsError
-from .sources import articles_table, link_markers, sources_panel
+from .sources import articles_table, found_section, link_markers, sources_panel
 from .store import StoreError
 
 log = logging.getLogger(__name__)
@@ -119,7 +119,7 @@ def answer_info(answer: Answer, first_token: float | None, total: float) -> str:
         parts.append(f"Not answered: {html.escape(answer.reason)}")
     timing = f"answer in {total:.1f} s"
     if first_token is not None:
-        timing = f"first words after {first_token:.1f} s, {timing}"
+        timing = f"first checked words after {first_token:.1f} s, {timing}"
     parts.append(timing)
     return " · ".join(parts)
 
@@ -155,18 +155,26 @@ class ChatPage:
         started = time.perf_counter()
         first: float | None = None
         streamed = ""
+        pending = ""
         final: Answer | None = None
         try:
             for item in self.bot.stream(message, conv.history, date_from=lo, date_to=hi):
                 if isinstance(item, Answer):
                     final = item
                     break
+                if isinstance(item, Found):  # retrieval done: show what is being read
+                    pending = found_section(message, item)
+                    yield ([*shown, {"role": "assistant", "content": "…"}],
+                           sources_panel(conv.turns, pending),
+                           "Checking each sentence of the answer against the articles…", "",
+                           conv)
+                    continue
                 if first is None:
                     first = time.perf_counter() - started
-                streamed += item
+                streamed += item  # a sentence that passed the checks: never taken back
                 yield ([*shown, {"role": "assistant",
                                  "content": html.escape(streamed, quote=False)}],
-                       sources_panel(conv.turns), "Writing…", "", conv)
+                       sources_panel(conv.turns, pending), "Writing…", "", conv)
         except Exception as exc:  # shown as a sentence; the trace goes to the log
             log.exception("answering %r failed", message)
             yield ([*shown, {"role": "assistant", "content": f"⚠️ {friendly(exc)}"}],

@@ -76,14 +76,14 @@ def main() -> None:
             for item in bot.stream(q):
                 if isinstance(item, Answer):
                     answer = item
-                elif first is None:
+                elif isinstance(item, str) and first is None:  # first checked words
                     first = time.perf_counter() - t0
             total = time.perf_counter() - t0
             ours = perf(llama)
             assert answer is not None
-            state = bot.chain.prepare.invoke(bot._state(q, None, None, None))
+            turn = bot.chain.prepare.invoke(bot._turn(q, None, None, None, ()))
             messages = [{"role": "system" if m.type == "system" else "user",
-                         "content": str(m.content)} for m in state["messages"]]
+                         "content": str(m.content)} for m in turn.messages]
             prompt_tokens = count_prompt(llama, messages)
             # the limit: the same messages straight to llama.cpp, from an empty context
             with bot_lock(llama):  # the adapter reloads its saved state on its next call

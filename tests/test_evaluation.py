@@ -16,8 +16,10 @@ from assistant.evaluation import (
     GoldError,
     GoldItem,
     aggregate,
+    is_correct,
     load_gold,
     score_item,
+    select_split,
     unknown_sources,
 )
 
@@ -39,6 +41,7 @@ def test_malformed_lines_fail_with_their_line_number(tmp_path: Path) -> None:
         json.dumps({"id": "b", "question": "Q", "answers": [], "match": "some"}): "'match'",
         json.dumps({"id": "b", "question": "Q", "answers": [], "lang": "de"}): "'lang'",
         json.dumps({"id": "b", "question": "Q", "answers": [], "extra": 1}): "unknown field",
+        json.dumps({"id": "b", "question": "Q", "answers": [], "split": "train"}): "'split'",
         json.dumps({"id": "b", "question": "Q", "answers": [],
                     "history": [{"role": "x", "content": "y"}]}): r"history\[0\]\.role",
         GOOD: "duplicate id 'a'",
@@ -52,8 +55,10 @@ def test_malformed_lines_fail_with_their_line_number(tmp_path: Path) -> None:
 def test_gold_files_in_the_repo_parse_with_the_required_mix() -> None:
     seeds = load_gold(ROOT / "evals" / "seeds.jsonl")
     dpg = load_gold(ROOT / "evals" / "dpg.jsonl")
+    assert sum(i.answerable for i in dpg) >= 150
     for items, minimum in ((seeds, 30), (dpg, 60)):
         assert len(items) >= minimum
+        assert {i.split for i in items} == {"dev", "test"}
         assert sum(not i.answerable for i in items) >= 6
         assert {i.lang for i in items} >= {"en", "nl"}
         assert any(i.history for i in items) and any(i.match == "all" for i in items)
@@ -130,3 +135,48 @@ def test_evaluator_returns_plain_floats(make_assistant: Any, seed_dir: Path) -> 
     metrics = evaluator.run(bot)
     assert all(isinstance(v, float) for v in metrics.values())
     assert evaluator.results[0].correct
+
+
+def test_answers_match_whole_words_only() -> None:
+    assert not is_correct("They met at the summit [2].", ["MIT"])
+    assert is_correct("The MIT chief met Haftar [1].", ["MIT"])
+    assert not is_correct("In 1928 [1].", ["28"])
+    assert is_correct("Hij was 28 jaar [1].", ["28"])
+    assert is_correct("They paid 1,5 miljoen [1].", ["1,5 miljoen"])
+
+
+def test_splits_languages_removal_and_consistency_are_scored() -> None:
+    items = [GoldItem("1", "Who met Haftar?", ("Kalin",), sources=("a.txt",), lang="en"),
+             GoldItem("2", "Wie was er?", ("Begec",), sources=("b.txt",), lang="nl",
+                      split="test"),
+             GoldItem("3", "What did Erdogan say?", ())]
+    assert [i.id for i in select_split(items, "test")] == ["2"]
+    assert len(select_split(items, "all")) == 3
+    results = [
+        score_item(items[0], answer("Kalin met Haftar in the port [1].", False, ["a.txt"],
+                                    ["a.txt"]), 1.0),
+        score_item(items[1], answer("Begec was erbij en hij sprak met de generaal [1].", False,
+                                    ["b.txt"], ["b.txt"]), 1.0),
+        score_item(items[2], answer("Not found", True, [], []), 1.0),
+        score_item(items[0], answer("Not found", True, [], []), 1.0, kind="removal"),
+        score_item(items[1], answer("Begec [1].", False, ["b.txt"], []), 1.0, kind="removal"),
+    ]
+    metrics = aggregate(results, k=5)
+    assert metrics["answer_accuracy_en"] == 1.0 and metrics["answer_accuracy_nl"] == 1.0
+    assert metrics["removal_abstention"] == 0.5
+    assert metrics["abstention_accuracy"] == 1.0  # hand-written ones only
+    assert metrics["n_items"] == 3.0
+    assert metrics["language_consistency"] == 1.0
+    wrong = score_item(items[0], answer("Kalin ontmoette Haftar in de haven van de stad [1].",
+                                        False, ["a.txt"], ["a.txt"]), 1.0)
+    assert wrong.consistent is False
+
+
+def test_removal_asks_again_without_the_sources(make_assistant: Any, seed_dir: Path) -> None:
+    bot = make_assistant(lambda p: json.dumps({"evidence": [1], "answer": "Kalin [1]."}))
+    bot.ingest(seed_dir)
+    evaluator = Evaluator([GoldItem("a", "Who met Haftar?", ("Kalin",),
+                                    sources=(SEED_FILE.name,))], removal=True)
+    metrics = evaluator.run(bot)
+    assert [r.kind for r in evaluator.results] == ["gold", "removal"]
+    assert metrics["removal_abstention"] == 1.0 and evaluator.results[1].abstained

@@ -6,8 +6,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from assistant.fusion import fusion_weights, weighted_rrf
+from assistant.language import detect_language
 from assistant.retrieval import keyword_tokens
-from assistant.text import detect_language
 
 
 def test_equal_weights_is_plain_rrf() -> None:

@@ -52,6 +52,7 @@ def test_single_fact_answer_streams(real_assistant: Any) -> None:
     items = list(real_assistant.stream("Who led the Turkish defence delegation?"))
     answer = items[-1]
     assert len(items) > 2 and not answer.abstained
+    assert "".join(i for i in items if isinstance(i, str)) == answer.text  # nothing withdrawn
     assert "altindag" in fold(answer.text)
     assert any("Altindag" in c.quote for c in answer.citations)
 

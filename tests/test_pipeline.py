@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from conftest import SEED_FILE
 
-from assistant.answer import Answer
+from assistant.answer import Answer, Found
 from assistant.documents import parse_article
 
 ARTICLE = parse_article(SEED_FILE.read_text(encoding="utf-8"), SEED_FILE.name)
@@ -106,27 +106,74 @@ def test_empty_archive_abstains(make_assistant: Any) -> None:
     assert answer.abstained and "nothing" in answer.reason
 
 
-def test_stream_yields_text_then_the_final_answer(make_assistant: Any, seed_dir: Path) -> None:
+def test_stream_yields_found_then_checked_sentences_then_the_answer(make_assistant: Any,
+                                                                    seed_dir: Path) -> None:
     def script(prompt: str) -> str:
-        k = number_of(prompt, "Ibrahim Kalin")
-        return reply([k], f"Ibrahim Kalin met \"Haftar\" [{k}].")
+        k, s = number_of(prompt, "Ibrahim Kalin"), number_of(prompt, "Kinaliada aan de haven")
+        return reply([k, s], f"Ibrahim Kalin met \"Haftar\" [{k}]. The TCG Kinaliada had "
+                             f"docked there [{s}].")
 
     bot = make_assistant(script)
     bot.ingest(seed_dir)
     items = list(bot.stream("Who met Haftar in Benghazi?"))
-    final = items[-1]
-    assert isinstance(final, Answer) and all(isinstance(i, str) for i in items[:-1])
-    assert len(items) > 3  # streamed in pieces
-    assert "".join(items[:-1]) == final.text
+    found, final = items[0], items[-1]
+    assert isinstance(found, Found) and found.evidence
+    assert isinstance(final, Answer) and all(isinstance(i, str) for i in items[1:-1])
+    assert len(items) == 4  # Found, two checked sentences, Answer
+    assert "".join(items[1:-1]) == final.text
+    assert items[1].startswith("Ibrahim Kalin met")
     assert "total" in final.timings and "first_token" in final.timings
+
+
+def test_a_refused_sentence_ends_the_answer_and_nothing_shown_is_withdrawn(
+        make_assistant: Any, seed_dir: Path) -> None:
+    def script(prompt: str) -> str:
+        k = number_of(prompt, "Ibrahim Kalin")
+        return reply([k], f"Ibrahim Kalin met Haftar [{k}]. He brought 40 officers [{k}].")
+
+    bot = make_assistant(script)
+    bot.ingest(seed_dir)
+    items = list(bot.stream("Who met Haftar in Benghazi?"))
+    shown = "".join(i for i in items if isinstance(i, str))
+    final = items[-1]
+    assert isinstance(final, Answer) and not final.abstained
+    assert shown == final.text and "40" not in shown and shown.startswith("Ibrahim Kalin")
+    assert "40" in final.reason
 
 
 def test_streamed_not_found_is_never_shown(make_assistant: Any, seed_dir: Path) -> None:
     bot = make_assistant([reply([], "NOT FOUND")])
     bot.ingest(seed_dir)
     items = list(bot.stream("Hoeveel soldaten waren er op het schip?"))
-    assert len(items) == 1 and items[0].abstained
-    assert items[0].text == "De artikelen die ik heb geven geen antwoord op deze vraag."
+    assert [type(i) for i in items] == [Found, Answer]
+    assert items[-1].abstained
+    assert items[-1].text == "De artikelen die ik heb geven geen antwoord op deze vraag."
+
+
+def test_a_sentence_in_the_wrong_language_is_translated_before_it_is_shown(
+        make_assistant: Any, seed_dir: Path) -> None:
+    def script(prompt: str) -> str:
+        if prompt.startswith("Translate this sentence into English"):
+            assert "[" in prompt
+            n = prompt.split("[", 1)[1].split("]", 1)[0]
+            return f"The Turkish navy ship Kinaliada docked in the port of Benghazi [{n}]."
+        n = number_of(prompt, "Kinaliada aan de haven")
+        return reply([n], f"Het Turkse marineschip Kinaliada heeft aangemeerd in de haven van "
+                          f"Benghazi [{n}].")
+
+    bot = make_assistant(script)
+    bot.ingest(seed_dir)
+    items = list(bot.stream("Which ship docked in the port of Benghazi?"))
+    shown = [i for i in items if isinstance(i, str)]
+    assert shown == [items[-1].text]
+    assert shown[0].startswith("The Turkish navy ship Kinaliada docked")
+
+
+def test_left_out_articles_are_not_searched(make_assistant: Any, seed_dir: Path) -> None:
+    bot = make_assistant([])  # the model is never asked: nothing is left to read
+    bot.ingest(seed_dir)
+    answer = bot.ask("Who met Haftar in Benghazi?", exclude=[SEED_FILE.name])
+    assert answer.abstained and answer.retrieved == []
 
 
 def test_follow_up_is_rewritten_with_history_before_retrieval(make_assistant: Any,

@@ -7,7 +7,8 @@ import pytest
 from assistant import prompts
 
 VALUES = {"evidence": "[1] Kalin ontmoette Haftar.", "question": "Who met Haftar?",
-          "language": "English", "history": "User: Who met Haftar?"}
+          "language": "English", "history": "User: Who met Haftar?",
+          "sentence": "Kalin ontmoette Haftar [1]."}
 
 
 @pytest.mark.parametrize("name", prompts.names())
@@ -21,7 +22,7 @@ def test_every_prompt_renders(name: str) -> None:
 
 
 def test_the_expected_prompts_exist() -> None:
-    assert {"answer_system", "answer_user", "condense"} <= set(prompts.names())
+    assert {"answer_system", "answer_user", "condense", "translate"} <= set(prompts.names())
 
 
 def test_missing_and_unknown_variables_are_errors() -> None:

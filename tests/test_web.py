@@ -3,6 +3,7 @@ separate sessions, uploads, friendly errors."""
 
 from __future__ import annotations
 
+import html
 import itertools
 import json
 from pathlib import Path
@@ -44,9 +45,12 @@ def page(make_assistant: Any, seed_dir: Path) -> ChatPage:
 
 def test_chat_streams_then_links_markers_and_fills_the_sources_panel(page: ChatPage) -> None:
     steps = run_chat(page, "Who met Haftar in Benghazi?", Conversation())
-    assert len(steps) > 3  # "searching", several streamed pieces, the final answer
-    streamed = [s[0][-1]["content"] for s in steps[1:-1]]
-    assert all(a in b for a, b in itertools.pairwise(streamed))  # grows
+    assert len(steps) > 3  # "searching", the articles found, checked sentences, the answer
+    assert "Reading" in steps[1][1] and ARTICLE.title in steps[1][1]  # before any answer text
+    streamed = [s[0][-1]["content"] for s in steps[1:-1] if s[0][-1]["content"] != "…"]
+    assert streamed and all(b.startswith(a) for a, b in itertools.pairwise(streamed))
+    # nothing shown is withdrawn: the final answer is the last text streamed
+    assert streamed[-1] == html.escape(steps[-1][-1].history[-1]["content"], quote=False)
     chat, sources, info, box, conv = steps[-1]
     final = chat[-1]["content"]
     marker = conv.turns[0][1].citations[0].marker

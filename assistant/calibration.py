@@ -1,0 +1,178 @@
+"""Calibrated abstention: signals about a candidate answer, a logistic model fitted on the
+``dev`` split, and an operating point chosen for a stated precision of answered questions.
+
+The 1.5B model does not abstain by itself, so before the first sentence of an answer is shown
+the assistant scores it: retrieval scores and margins, how similar the cited sentences are to
+the question (EmbeddingGemma, across languages), how much of the question and of the answer
+the cited sentences hold, and the model's own token log-probabilities while it wrote the
+sentence. ``Calibrator`` turns those into a probability that the answer is right, with
+coefficients fitted by ``fit`` (scikit-learn) and shipped in ``assistant/data/abstention.json``;
+``assistant calibrate`` refits them from an eval report. Pure, but for ``fit``::
+
+    >>> s = signals(dense=[0.61, 0.42], bm25=[12.0], qsim=[0.55], question="Who met Haftar?",
+    ...             sentence="Kalin met Haftar [1].", cited=["Kalin ontmoette Haftar."],
+    ...             logprobs=[-0.1, -0.5, None], same_language=False)
+    >>> s["dense_top"], s["dense_gap"], s["qsim_max"], s["logprob_min"], s["support"]
+    (0.61, 0.19, 0.55, -0.5, 1.0)
+    >>> cal = Calibrator(features=("dense_top",), mean=(0.5,), scale=(0.1,), coef=(2.0,),
+    ...                  intercept=0.0, threshold=0.6)
+    >>> round(cal.probability({"dense_top": 0.6}), 3), cal.accepts({"dense_top": 0.4})
+    (0.881, False)
+    >>> risk_coverage([0.9, 0.8, 0.3], [True, False, False])
+    [(0.333, 0.0), (0.667, 0.5), (1.0, 0.667)]
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from .grounding import QUESTION_WORDS
+from .matching import term_found
+from .text import MARKER, STOPWORDS, words
+
+FEATURES = ("dense_top", "dense_gap", "bm25_top", "fused_gap", "qsim_max", "question_cover",
+            "support", "logprob_mean", "logprob_min", "logprob_first", "same_language",
+            "n_cited")
+DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "abstention.json"
+
+
+def _content(text: str) -> list[str]:
+    return [w for w in dict.fromkeys(words(MARKER.sub(" ", text)))
+            if w not in STOPWORDS and w not in QUESTION_WORDS and len(w) >= 4
+            and not w.isdigit()]
+
+
+def _share(needles: Sequence[str], haystack: set[str]) -> float:
+    return sum(term_found(w, haystack) for w in needles) / len(needles) if needles else 1.0
+
+
+def signals(*, dense: Sequence[float], bm25: Sequence[float], qsim: Sequence[float],
+            question: str, sentence: str, cited: Sequence[str],
+            logprobs: Sequence[float | None], same_language: bool,
+            fused: Sequence[float] = ()) -> dict[str, float]:
+    """The features of one candidate answer (its first sentence). ``dense``, ``bm25`` and
+    ``fused``: the best score per retrieved document, best first; ``qsim``: cosine of the
+    question to each cited sentence; ``logprobs``: per written token (``None`` = unknown)."""
+    lps = [lp for lp in logprobs if lp is not None]
+    cited_words = set(words(" ".join(cited)))
+    dense = sorted(dense, reverse=True)
+    fused = sorted(fused, reverse=True)
+    return {
+        "dense_top": round(dense[0], 4) if dense else 0.0,
+        "dense_gap": round(dense[0] - dense[1], 4) if len(dense) > 1 else 0.0,
+        "bm25_top": round(math.log1p(max(bm25)), 4) if bm25 else 0.0,
+        "fused_gap": round((fused[0] - fused[1]) / fused[0], 4) if len(fused) > 1 and fused[0]
+        else 0.0,
+        "qsim_max": round(max(qsim), 4) if qsim else 0.0,
+        "question_cover": round(_share(_content(question), cited_words), 4),
+        "support": round(_share(_content(sentence), cited_words | set(words(question))), 4),
+        "logprob_mean": round(sum(lps) / len(lps), 4) if lps else float("nan"),
+        "logprob_min": round(min(lps), 4) if lps else float("nan"),
+        "logprob_first": round(lps[0], 4) if lps else float("nan"),
+        "same_language": 1.0 if same_language else 0.0,
+        "n_cited": float(len(cited)),
+    }
+
+
+@dataclass(frozen=True)
+class Calibrator:
+    """A logistic model over standardised signals; missing signals count as average."""
+
+    features: tuple[str, ...]
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    coef: tuple[float, ...]
+    intercept: float
+    threshold: float
+    target_precision: float = 0.0
+    meta: tuple[tuple[str, Any], ...] = ()
+
+    def probability(self, values: Mapping[str, float]) -> float:
+        z = self.intercept
+        for name, mu, sd, w in zip(self.features, self.mean, self.scale, self.coef, strict=True):
+            x = values.get(name, float("nan"))
+            if x is None or math.isnan(x):
+                continue  # standardised 0: the average
+            z += w * (x - mu) / (sd or 1.0)
+        return 1.0 / (1.0 + math.exp(-z))
+
+    def accepts(self, values: Mapping[str, float]) -> bool:
+        return self.probability(values) >= self.threshold
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        data["meta"] = dict(self.meta)
+        return json.dumps(data, indent=2) + "\n"
+
+    @classmethod
+    def load(cls, path: Path = DEFAULT_PATH) -> Calibrator:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        try:
+            return cls(features=tuple(data["features"]), mean=tuple(data["mean"]),
+                       scale=tuple(data["scale"]), coef=tuple(data["coef"]),
+                       intercept=float(data["intercept"]), threshold=float(data["threshold"]),
+                       target_precision=float(data.get("target_precision", 0.0)),
+                       meta=tuple(sorted(data.get("meta", {}).items())))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"{path}: not a calibration file ({exc})") from None
+
+
+def risk_coverage(scores: Sequence[float], correct: Sequence[bool]) -> list[tuple[float, float]]:
+    """``(coverage, risk)`` when answering only the k most confident, for every k: coverage
+    is the share answered, risk the share of those answered wrongly."""
+    order = sorted(range(len(scores)), key=lambda i: -scores[i])
+    out, wrong = [], 0
+    for k, i in enumerate(order, start=1):
+        wrong += not correct[i]
+        out.append((round(k / len(order), 3), round(wrong / k, 3)))
+    return out
+
+
+def operating_point(probs: Sequence[float], labels: Sequence[bool], precision: float) -> float:
+    """The lowest threshold whose accepted rows are right at least ``precision`` of the time
+    (or, if none is, the one with the best precision).
+
+    >>> operating_point([0.9, 0.8, 0.7, 0.2], [True, True, False, False], 0.9)
+    0.8
+    """
+    best, best_precision = 1.0, -1.0
+    for t in sorted(set(probs), reverse=True):
+        accepted = [y for p, y in zip(probs, labels, strict=True) if p >= t]
+        share = sum(accepted) / len(accepted)
+        if share >= precision:
+            best, best_precision = t, max(best_precision, share)
+        elif best_precision < precision and share > best_precision:
+            best, best_precision = t, share
+    return best
+
+
+def fit(rows: Sequence[Mapping[str, float]], labels: Sequence[bool], precision: float,
+        meta: Mapping[str, Any] | None = None) -> Calibrator:
+    """Fit the logistic model on ``rows`` (signals) and ``labels`` (answer right) and pick the
+    threshold for ``precision``. Needs scikit-learn."""
+    try:
+        import numpy as np
+        from sklearn.linear_model import LogisticRegression
+    except ImportError as exc:  # pragma: no cover - install hint
+        raise ImportError("fitting needs scikit-learn: pip install scikit-learn") from exc
+    x = np.array([[float(r.get(f, float("nan"))) for f in FEATURES] for r in rows])
+    mean = np.nanmean(x, axis=0)
+    mean = np.where(np.isnan(mean), 0.0, mean)
+    scale = np.nanstd(x, axis=0)
+    scale = np.where((scale == 0) | np.isnan(scale), 1.0, scale)
+    z = np.where(np.isnan(x), 0.0, (x - mean) / scale)
+    y = np.array(labels, dtype=int)
+    model = LogisticRegression(C=0.5, max_iter=1000).fit(z, y)
+    probs = model.predict_proba(z)[:, 1]
+    threshold = operating_point([float(p) for p in probs], list(labels), precision)
+    return Calibrator(features=FEATURES, mean=tuple(round(float(v), 6) for v in mean),
+                      scale=tuple(round(float(v), 6) for v in scale),
+                      coef=tuple(round(float(v), 6) for v in model.coef_[0]),
+                      intercept=round(float(model.intercept_[0]), 6),
+                      threshold=round(float(threshold), 6), target_precision=precision,
+                      meta=tuple(sorted((meta or {}).items())))

@@ -1,0 +1,89 @@
+"""Degenerate answers: repetition, restating the question, the question's subject as its answer.
+
+Pure checks on one answer sentence; each returns a reason (for people and evaluation) or ``""``.
+A 1.5B model loops ("led by the VN-missie in Libya, which is led by the VN-missie in Libya"),
+echoes the question back, or lists the person the question asks about as its own answer::
+
+    >>> repetition("The mission is led by the UN team in Libya, which is led by the UN team "
+    ...            "in Libya [5].")
+    'the answer repeats itself'
+    >>> repetition("Kalin [1] and Begec [2] attended.", ["Kalin [1] and Begec [2] attended."])
+    'the answer repeats itself'
+    >>> repetition("Kalin [1] met Haftar in Benghazi.")
+    ''
+    >>> restates("The UN mission in Libya is led by the UN mission [5].",
+    ...          "Who leads the UN mission in Libya?")
+    'the answer only restates the question'
+    >>> restates("The UN mission in Libya is led by Hanna Tetteh [5].",
+    ...          "Who leads the UN mission in Libya?")
+    ''
+    >>> subject_as_answer("Kalin [1] and Haftar [6] met Haftar in Benghazi.",
+    ...                   "Who met Haftar in Benghazi?")
+    'the answer names Haftar, whom the question asks about, as its answer'
+    >>> subject_as_answer("Kalin [1] met Haftar in Benghazi.", "Who met Haftar in Benghazi?")
+    ''
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from .matching import names, term_found
+from .text import MARKER, STOPWORDS, fold, words
+
+NGRAM = 4  # a run of this many words said twice is a repetition
+
+
+def _plain(text: str) -> list[str]:
+    return words(MARKER.sub(" ", text))
+
+
+def _ngrams(tokens: Sequence[str], n: int = NGRAM) -> list[tuple[str, ...]]:
+    return [tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1)]
+
+
+def repetition(sentence: str, earlier: Sequence[str] = ()) -> str:
+    """A run of ``NGRAM`` words (with at least one content word) said twice, within the
+    sentence or after an earlier sentence of the same answer."""
+    seen: set[tuple[str, ...]] = set()
+    for text in earlier:
+        seen.update(_ngrams(_plain(text)))
+    for gram in _ngrams(_plain(sentence)):
+        if gram in seen and any(w not in STOPWORDS and len(w) > 2 for w in gram):
+            return "the answer repeats itself"
+        seen.add(gram)
+    return ""
+
+
+def restates(sentence: str, question: str) -> str:
+    """Every content word of the sentence is already in the question: it says nothing new."""
+    content = [w for w in _plain(sentence) if w not in STOPWORDS and len(w) >= 4
+               and not w.isdigit()]
+    asked = set(words(question))
+    if content and all(term_found(w, asked) for w in content):
+        return "the answer only restates the question"
+    return ""
+
+
+_WHO = re.compile(r"^\s*(who|whom|which|wie|welke|welk)\b", re.IGNORECASE)
+
+
+def subject_as_answer(sentence: str, question: str) -> str:
+    """For a who/which question: a name the question asks about that the sentence gives as an
+    answer (it stands in the sentence twice, once cited as an answer, once as the subject)."""
+    if not _WHO.match(question):
+        return ""
+    plain = MARKER.sub(" ", sentence)
+    for name in names(question, skip_common=True):
+        key = fold(name)
+        if len(re.findall(rf"(?<!\w){re.escape(key)}(?!\w)", fold(plain))) >= 2 and \
+                re.search(rf"(?<!\w){re.escape(key)}(?!\w)\W*\[\d", fold(sentence)):
+            return f"the answer names {name}, whom the question asks about, as its answer"
+    return ""
+
+
+def degenerate(sentence: str, question: str, earlier: Sequence[str] = ()) -> str:
+    """The first reason that makes ``sentence`` a degenerate answer sentence, or ``""``."""
+    return (repetition(sentence, earlier) or restates(sentence, question)
+            or subject_as_answer(sentence, question))

@@ -1,0 +1,124 @@
+"""Which language a text is written in (English or Dutch), with lingua, offline.
+
+``detect_language`` names a question's language; ``answer_language`` names the language of an
+answer's own words, leaving out what a reader expects to stay untranslated: names and titles
+(capitalised words past the first), quoted spans, numbers and citation markers::
+
+    >>> detect_language("Who attended the meeting in Benghazi?")
+    'en'
+    >>> detect_language("Wie waren er bij de bijeenkomst in Benghazi?")
+    'nl'
+    >>> own_words("Generaal-majoor Ilkay Altindag [3] led the 'Turkse Marine' delegation.")
+    'led the delegation.'
+    >>> answer_language("The ene, benoemd door het Huis, controls the oosten [2].")
+    'nl'
+    >>> answer_language("Kalin [1] and Haftar [2] attended the meeting in Benghazi.")
+    'en'
+    >>> answer_language("Kalin [1].") is None   # too few words of its own to tell
+    True
+
+lingua's models ship inside its wheel, so nothing is downloaded; the detector is built on first
+use and shared.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+from .text import MARKER
+
+SUPPORTED = ("en", "nl")
+LANGUAGE_NAMES = {"en": "English", "nl": "Dutch"}
+MIN_OWN_WORDS = 3  # fewer words of its own and an answer's language is not judged
+MARGIN = 0.3  # and it is judged only when lingua prefers one language by this much
+
+_QUOTED = re.compile(r"[\"“”„‘’«»][^\"“”„‘’«»]{1,120}[\"“”„‘’«»]|(?<!\w)'[^']{1,120}'(?!\w)")
+_NUMBER = re.compile(r"\b\d[\d.,:/-]*\b")
+
+
+@lru_cache(maxsize=1)
+def _detector() -> Any:
+    try:
+        from lingua import Language, LanguageDetectorBuilder
+    except ImportError as exc:  # pragma: no cover - a dependency of the package
+        raise ImportError("language detection needs lingua: pip install "
+                          "lingua-language-detector") from exc
+    return LanguageDetectorBuilder.from_languages(Language.ENGLISH, Language.DUTCH).build()
+
+
+def confidences(text: str) -> dict[str, float]:
+    """``{"en": p, "nl": 1 - p}`` for ``text`` (lingua's relative confidence)."""
+    out = {"en": 0.0, "nl": 0.0}
+    for value in _detector().compute_language_confidence_values(text):
+        out[value.language.iso_code_639_1.name.lower()] = float(value.value)
+    return out
+
+
+def detect_language(text: str, default: str = "en", margin: float = 0.1) -> str:
+    """``'en'`` or ``'nl'``; ``default`` when the two are within ``margin`` of each other
+    (a bare name, "Haftar?", says nothing about the language)."""
+    words = re.findall(r"\w+", MARKER.sub(" ", text))
+    if not words:
+        return default
+    conf = confidences(text)
+    en, nl = conf["en"], conf["nl"]
+    if abs(en - nl) < margin:
+        return default
+    return "en" if en > nl else "nl"
+
+
+def own_words(text: str) -> str:
+    """``text`` without markers, quoted spans, numbers and names (capitalised words that do
+    not start a sentence, or that hold a second capital, like ``VN-missie``)."""
+    text = MARKER.sub(" ", text)
+    text = _QUOTED.sub(" ", text)
+    text = _NUMBER.sub(" ", text)
+    kept = []
+    for sentence in re.split(r"(?<=[.!?])\s+", text.strip()):
+        tokens = sentence.split()
+        for i, token in enumerate(tokens):
+            core = token.strip("\"'“”‘’()[],.;:!?")
+            if not core:
+                continue
+            if i > 0 and core[:1].isupper():
+                continue
+            if i == 0 and core[:1].isupper() and _looks_like_name(core, tokens):
+                continue
+            kept.append(token)
+    joined = " ".join(kept)
+    return re.sub(r"\s+([.,;:!?])", r"\1", joined).strip(" ,;:")
+
+
+def _looks_like_name(word: str, tokens: list[str]) -> bool:
+    """A sentence's first word is a name (or a title) when it is hyphenated
+    (``Generaal-majoor``), the next word is capitalised too (``Ibrahim Kalin``), or it is
+    neither a function word nor an everyday English word (``Begec``)."""
+    if "-" in word:
+        return True
+    nxt = tokens[1].strip("\"'“”‘’()[],.;:!?") if len(tokens) > 1 else ""
+    if nxt[:1].isupper():
+        return True
+    from .matching import common_word
+    from .text import STOPWORDS, fold
+
+    return fold(word) not in STOPWORDS and not common_word(word)
+
+
+def answer_language(text: str) -> str | None:
+    """The language of an answer's own words, or ``None`` when it has too few to tell (or
+    lingua cannot tell them apart)."""
+    rest = own_words(text)
+    if len(re.findall(r"[^\W\d_]{2,}", rest)) < MIN_OWN_WORDS:
+        return None
+    conf = confidences(rest)
+    if abs(conf["en"] - conf["nl"]) < MARGIN:
+        return None
+    return "en" if conf["en"] > conf["nl"] else "nl"
+
+
+def consistent(text: str, language: str) -> bool:
+    """Whether an answer is written in ``language`` (or has too few words of its own to say)."""
+    found = answer_language(text)
+    return found is None or found == language

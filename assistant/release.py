@@ -1,0 +1,178 @@
+"""Releasing an answer sentence by sentence, each only after it passes every check. Pure core.
+
+The model's answer text arrives in pieces. ``SentenceGate`` cuts it into sentences and checks
+each complete one against the evidence before anything is shown:
+
+- its citation markers are repaired (``citations.align_markers``), and a sentence with none
+  gets the model's declared evidence; a sentence that still cites nothing is refused;
+- numbers must stand in the sentences it cites, names somewhere in the evidence
+  (``grounding.unsupported_terms``);
+- it must not repeat, restate the question, or give the question's subject as its answer
+  (``degenerate``);
+- it must be written in the question's language (``language.consistent``); a sentence that is
+  not is handed to ``rewrite`` (a translation step) once and checked again;
+- the first sentence must also convince ``accept`` (the calibrated abstention model).
+
+A sentence that passes is released and never taken back. The first refused sentence ends the
+answer: when nothing was released yet, the answer abstains with the reason; otherwise the
+answer is the sentences released so far. So the text a reader saw is always the final text::
+
+    >>> ev = {1: "Kalin ontmoette Haftar in Benghazi.", 2: "Begec nam ook deel."}
+    >>> gate = SentenceGate(ev, question="Who met Haftar?", language="en")
+    >>> gate.feed("Kalin met Haf") + gate.feed("tar [1]. Begec took part")
+    ['Kalin met Haftar [1].']
+    >>> gate.finish()
+    [' Begec took part [2]']
+    >>> gate.text, gate.cited, gate.reason
+    ('Kalin met Haftar [1]. Begec took part [2]', [1, 2], '')
+    >>> gate = SentenceGate(ev, question="Who met Haftar?", language="en")
+    >>> gate.feed("Kalin and 12 generals met Haftar [1]. ") + gate.finish()
+    []
+    >>> gate.reason
+    'the answer uses 12, which the articles do not hold'
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from .citations import align_markers, cited_numbers
+from .degenerate import degenerate
+from .grounding import unsupported_terms
+from .language import consistent
+from .matching import names
+from .text import fold
+
+NOT_FOUND_REPLIES = ("not found", "niet gevonden")  # the prompt's reply, and its Dutch form
+
+# A sentence ends at . ! or ? (and any markers right after it) before whitespace; a period
+# after a short capitalised word ("Gen. Haftar", "Dr. Smit") or inside a number does not.
+_END = re.compile(r"(?<!\b[A-Z])(?<!\b[A-Z][a-z])(?<!\b[A-Z][a-z]{2})[.!?]"
+                  r"(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])*(?=\s+\S)")
+
+
+def split_complete(text: str) -> tuple[list[str], str]:
+    """``(complete sentences, rest)``: each sentence keeps its leading whitespace.
+
+    >>> split_complete("Kalin met Haftar [1]. Begec took")
+    (['Kalin met Haftar [1].'], ' Begec took')
+    >>> split_complete("Gen. Haftar met 1.5 times")
+    ([], 'Gen. Haftar met 1.5 times')
+    """
+    out: list[str] = []
+    pos = 0
+    for m in _END.finditer(text):
+        out.append(text[pos:m.end()])
+        pos = m.end()
+    return out, text[pos:]
+
+
+@dataclass
+class SentenceGate:
+    """Feed answer text; get back the checked sentences that may be shown now."""
+
+    evidence: Mapping[int, str]  # number -> sentence
+    question: str
+    language: str
+    declared: Sequence[int] = ()  # the model's "evidence" list, when known
+    rewrite: Callable[[str, str], str] | None = None  # (sentence, language) -> sentence
+    # the calibrated judgement of the first sentence: (sentence, cited numbers) -> reason or ""
+    accept: Callable[[str, list[int]], str] | None = None
+    released: list[str] = field(default_factory=list)
+    cited: list[int] = field(default_factory=list)
+    reason: str = ""
+    stopped: bool = False
+    rewritten: int = 0  # sentences that passed only after a rewrite
+    _buffer: str = ""
+
+    @property
+    def text(self) -> str:
+        return "".join(self.released)
+
+    def feed(self, piece: str) -> list[str]:
+        if self.stopped:
+            return []
+        self._buffer += piece
+        complete, self._buffer = split_complete(self._buffer)
+        return self._release(complete)
+
+    def finish(self) -> list[str]:
+        """Check what is left (the last sentence); after this the answer is final."""
+        rest, self._buffer = self._buffer, ""
+        out = self._release([rest] if rest.strip() and not self.stopped else [])
+        if not self.released and not self.reason:
+            self.reason = "the model wrote no answer"
+        return out
+
+    def _release(self, sentences: list[str]) -> list[str]:
+        out: list[str] = []
+        for raw in sentences:
+            if self.stopped:
+                break
+            lead = " " if self.released else ""
+            checked, why = self.check(raw.strip())
+            if checked is not None and not self.released and self.accept is not None:
+                why = self.accept(checked, [n for n in cited_numbers(checked)
+                                            if n in self.evidence])
+                checked = None if why else checked
+            if checked is None:
+                self.stopped = True
+                self.reason = why
+                break
+            self.released.append(lead + checked)
+            for n in cited_numbers(checked):
+                if n not in self.cited:
+                    self.cited.append(n)
+            out.append(lead + checked)
+        return out
+
+    def check(self, sentence: str) -> tuple[str | None, str]:
+        """The sentence as it may be shown (markers repaired), or ``None`` and the reason."""
+        if fold(sentence).strip(" .!") in NOT_FOUND_REPLIES:
+            return None, "the model found no answer in the evidence"
+        fixed, why = self._grounded(sentence)
+        if fixed is None:
+            return None, why
+        if consistent(fixed, self.language):
+            return fixed, ""
+        if self.rewrite is not None:
+            translated, why = self._grounded(self.rewrite(fixed, self.language))
+            if translated is not None and consistent(translated, self.language):
+                self.rewritten += 1
+                return translated, ""
+        return None, "the answer is not written in the question's language"
+
+    def _grounded(self, sentence: str) -> tuple[str | None, str]:
+        text = align_markers(sentence, self.evidence, self.declared)
+        numbers = [n for n in cited_numbers(text) if n in self.evidence]
+        if not numbers:
+            numbers = [n for n in dict.fromkeys(self.declared) if n in self.evidence]
+            if numbers:
+                text = _append_markers(text, numbers)
+        if not numbers:
+            return None, "the answer cites no evidence"
+        unsupported = unsupported_terms(text, [self.evidence[n] for n in numbers],
+                                        list(self.evidence.values()), self.question)
+        bad_numbers = [t for t in unsupported if t[:1].isdigit()]
+        bad_names = [t for t in unsupported if not t[:1].isdigit()]
+        if bad_numbers or (bad_names and len(bad_names) * 3 > len(names(text, skip_common=True))):
+            return None, f"the answer uses {', '.join(unsupported)}, which the articles do not hold"
+        why = degenerate(text, self.question, self.released)
+        if why:
+            return None, why
+        return text, ""
+
+
+def _append_markers(text: str, numbers: Sequence[int]) -> str:
+    """Put markers before the sentence's final punctuation.
+
+    >>> _append_markers("Begec took part.", [2, 3])
+    'Begec took part [2][3].'
+    """
+    markers = "".join(f"[{n}]" for n in numbers)
+    m = re.search(r"[.!?]+$", text)
+    if m:
+        return f"{text[:m.start()].rstrip()} {markers}{text[m.start():]}"
+    return f"{text.rstrip()} {markers}"
