@@ -12,6 +12,7 @@ Every heavy part (models, Chroma) is created on first use; parts can be passed i
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -95,6 +96,9 @@ class Assistant:
         self._chat_model = chat_model
         self.count_tokens = count_tokens
         self._texts: dict[str, str] = {}  # doc id -> text (ids are content hashes)
+        # recent answers by (question, history, dates, exclusions, store generation): a repeated
+        # question is replayed; any ingest changes the generation, so it is never stale
+        self._answers: dict[tuple[Any, ...], tuple[list[StreamItem], Answer]] = {}
         self.retriever = Retriever(store, embedder, candidates=settings.candidates,
                                    archive_language=settings.archive_language)
         self.chain = build_chain(self.retriever, self.chat_model, count_tokens, ChainConfig(
@@ -219,8 +223,25 @@ class Assistant:
         """Yield ``Found`` (retrieval done), then checked sentences of the answer, then the
         final ``Answer`` (its text is exactly the sentences yielded)."""
         started = time.perf_counter()
-        for item in stream_answer(self.chain, self._turn(question, history, date_from, date_to,
-                                                         exclude)):
+        turn = self._turn(question, history, date_from, date_to, exclude)
+        key = (turn.question, tuple((m["role"], m["content"]) for m in turn.history),
+               turn.date_from, turn.date_to, turn.exclude, self.store.generation(),
+               id(self.chain))
+        cached = self._answers.get(key)
+        if cached is not None:  # the same question on the same archive: the same answer
+            items, final = cached
+            yield from items
+            yield dataclasses.replace(final, timings={**final.timings, "cached": 1.0,
+                                                      "total": round(time.perf_counter()
+                                                                     - started, 3)})
+            return
+        seen: list[StreamItem] = []
+        for item in stream_answer(self.chain, turn):
             if isinstance(item, Answer):
                 item.timings["total"] = round(time.perf_counter() - started, 3)
+                if len(self._answers) >= 128:
+                    self._answers.pop(next(iter(self._answers)))
+                self._answers[key] = (seen, item)
+            else:
+                seen.append(item)
             yield item

@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .matching import names, term_found
+from .matching import names, numbers, term_found
 from .text import MARKER, STOPWORDS, fold, words
 
 NGRAM = 4  # a run of this many words said twice is a repetition
@@ -57,10 +57,17 @@ def repetition(sentence: str, earlier: Sequence[str] = ()) -> str:
 
 
 def restates(sentence: str, question: str) -> str:
-    """Every content word of the sentence is already in the question: it says nothing new."""
+    """Every content word of the sentence is already in the question, and it adds no number:
+    it says nothing new.
+
+    >>> restates("Ion Iliescu is 89 years old [1].", "How old is Ion Iliescu?")
+    ''
+    """
     content = [w for w in _plain(sentence) if w not in STOPWORDS and len(w) >= 4
                and not w.isdigit()]
     asked = set(words(question))
+    if set(numbers(MARKER.sub(" ", sentence))) - set(numbers(question)):
+        return ""
     if content and all(term_found(w, asked) for w in content):
         return "the answer only restates the question"
     return ""

@@ -231,3 +231,20 @@ def test_answer_json_shape(make_assistant: Any, seed_dir: Path) -> None:
     data = bot.ask("Who met Haftar in Benghazi?").to_dict()
     assert {"answer", "abstained", "citations"} <= set(data)
     assert set(data["citations"][0]) >= {"source", "title", "date", "quote", "start", "end"}
+
+
+def test_a_repeated_question_is_replayed_until_the_archive_changes(make_assistant: Any,
+                                                                   seed_dir: Path,
+                                                                   tmp_path: Path) -> None:
+    bot = make_assistant(lambda p: reply([1], "Ibrahim Kalin [1] met Haftar."))
+    bot.ingest(seed_dir)
+    first = list(bot.stream("Who met Haftar in Benghazi?"))
+    calls = len(bot._chat_model.prompts)
+    again = list(bot.stream("Who met Haftar in Benghazi?"))
+    assert len(bot._chat_model.prompts) == calls  # the model was not asked again
+    assert [type(i) for i in again] == [type(i) for i in first]
+    assert again[-1].text == first[-1].text and again[-1].timings["cached"] == 1.0
+    assert "cached" not in bot.ask("Who met Haftar in Benghazi?", exclude=["x.txt"]).timings
+    (seed_dir / "more.txt").write_text("Haftar sprak in Benghazi met de pers.", encoding="utf-8")
+    bot.ingest(seed_dir)  # a new article: the archive changed, so the question is answered anew
+    assert "cached" not in bot.ask("Who met Haftar in Benghazi?").timings
