@@ -154,21 +154,36 @@ def operating_point(probs: Sequence[float], labels: Sequence[bool], precision: f
 def fit(rows: Sequence[Mapping[str, float]], labels: Sequence[bool], precision: float,
         meta: Mapping[str, Any] | None = None) -> Calibrator:
     """Fit the logistic model on ``rows`` (signals) and ``labels`` (answer right) and pick the
-    threshold for ``precision``. Needs scikit-learn."""
+    threshold for ``precision`` on cross-validated probabilities. Needs scikit-learn."""
     try:
         import numpy as np
         from sklearn.linear_model import LogisticRegression
     except ImportError as exc:  # pragma: no cover - install hint
         raise ImportError("fitting needs scikit-learn: pip install scikit-learn") from exc
     x = np.array([[float(r.get(f, float("nan"))) for f in FEATURES] for r in rows])
-    mean = np.nanmean(x, axis=0)
-    mean = np.where(np.isnan(mean), 0.0, mean)
-    scale = np.nanstd(x, axis=0)
-    scale = np.where((scale == 0) | np.isnan(scale), 1.0, scale)
-    z = np.where(np.isnan(x), 0.0, (x - mean) / scale)
     y = np.array(labels, dtype=int)
-    model = LogisticRegression(C=0.5, max_iter=1000).fit(z, y)
-    probs = model.predict_proba(z)[:, 1]
+
+    def train(xs: Any, ys: Any) -> tuple[Any, Any, Any]:
+        mu = np.nanmean(xs, axis=0)
+        mu = np.where(np.isnan(mu), 0.0, mu)
+        sd = np.nanstd(xs, axis=0)
+        sd = np.where((sd == 0) | np.isnan(sd), 1.0, sd)
+        z = np.where(np.isnan(xs), 0.0, (xs - mu) / sd)
+        return mu, sd, LogisticRegression(C=0.5, max_iter=1000).fit(z, ys)
+
+    # the operating point comes from held-out probabilities (each row scored by a model fitted
+    # without it, in up to 10 folds), not from the rows the model was fitted on
+    folds = min(10, len(rows))
+    probs = np.zeros(len(rows))
+    for k in range(folds):
+        test = np.arange(len(rows)) % folds == k
+        if len(set(y[~test])) < 2:
+            probs[test] = float(y[~test].mean())
+            continue
+        mu, sd, m = train(x[~test], y[~test])
+        probs[test] = m.predict_proba(np.where(np.isnan(x[test]), 0.0,
+                                               (x[test] - mu) / sd))[:, 1]
+    mean, scale, model = train(x, y)
     threshold = operating_point([float(p) for p in probs], list(labels), precision)
     return Calibrator(features=FEATURES, mean=tuple(round(float(v), 6) for v in mean),
                       scale=tuple(round(float(v), 6) for v in scale),

@@ -146,7 +146,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     calibrator = fit(rows, labels, args.precision,
                      {"fitted_on": sources, "rows": len(rows), "right": sum(labels),
                       "command": f"{command} --precision {args.precision}"})
-    probs = [calibrator.probability(r) for r in rows]
+    probs = [calibrator.probability(r) for r in rows]  # in-sample: optimistic
     accepted = [y for p, y in zip(probs, labels, strict=True) if p >= calibrator.threshold]
     out = Path(args.out or DEFAULT_PATH)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -155,7 +155,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     print(f"{len(rows)} answers with signals, {sum(labels)} right; threshold "
           f"{calibrator.threshold:.3f}: answers {len(accepted)} "
           f"({len(accepted) / len(rows):.0%}), right {sum(accepted) / max(1, len(accepted)):.0%}"
-          f" (target {args.precision:.0%}); before: right {sum(labels) / len(labels):.0%}")
+          f" in-sample (threshold chosen on held-out folds for {args.precision:.0%}); "
+          f"without it: right {sum(labels) / len(labels):.0%}")
     print(f"risk-coverage: {curve[len(curve) // 4]}, {curve[len(curve) // 2]}, {curve[-1]}")
     print(f"wrote {out}")
     return 0

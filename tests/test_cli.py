@@ -45,8 +45,11 @@ def test_ask_prints_answer_and_sources(fake_bot: Any, seed_dir: Path,
                                        capsys: pytest.CaptureFixture[str]) -> None:
     fake_bot.ingest(seed_dir)
     assert cli.main(["ask", "Who met Haftar in Benghazi?"]) == 0
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
+    out = captured.out
     assert "Kalin [1]." in out and "Sources:" in out and SEED_FILE.name in out
+    assert out.count("Kalin [1].") == 1  # printed once, as checked: never reprinted
+    assert "(reading " in captured.err  # the articles found, before the answer
 
 
 def test_errors_are_one_line_with_exit_code_2(fake_bot: Any, tmp_path: Path,
