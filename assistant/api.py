@@ -72,14 +72,13 @@ def make_chat_model(settings: Settings) -> BaseChatModel:
 
 
 def load_calibrator(setting: str) -> Calibrator | None:
-    """The abstention model named by ``ASSISTANT_CALIBRATION`` ("" = shipped, "off" = none)."""
-    if setting == "off":
+    """The abstention model named by ``ASSISTANT_CALIBRATION``: "off" (none), "shipped" (the
+    packaged coefficients) or a path."""
+    if setting in ("off", ""):
         return None
-    path = Path(setting).expanduser() if setting else DEFAULT_CALIBRATION
+    path = DEFAULT_CALIBRATION if setting == "shipped" else Path(setting).expanduser()
     if not path.exists():
-        if setting:
-            raise SettingsError(f"ASSISTANT_CALIBRATION: {path} does not exist")
-        return None
+        raise SettingsError(f"ASSISTANT_CALIBRATION: {path} does not exist")
     try:
         return Calibrator.load(path)
     except ValueError as exc:

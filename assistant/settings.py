@@ -60,9 +60,10 @@ class Settings:
     seed: int = 0
     # how long an evidence block may be, in tokens, before the least relevant chunks are dropped
     evidence_tokens: int = 700
-    # calibrated abstention: "" = the coefficients shipped in assistant/data/abstention.json,
-    # a path = your own (assistant calibrate), "off" = none (signals are still recorded)
-    calibration: str = ""
+    # calibrated abstention: "off" = none (signals are still recorded), "shipped" = the
+    # coefficients in assistant/data/abstention.json, a path = your own (assistant calibrate).
+    # Off by default until it is fitted on enough dev data (see evals/README.md)
+    calibration: str = "off"
     chroma_url: str | None = None
     chroma_token: str | None = None
     # an OpenAI-compatible server for generation instead of the in-process model

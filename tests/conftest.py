@@ -103,9 +103,7 @@ def free_port() -> int:
 def settings(tmp_path: Path) -> Any:
     from assistant.settings import Settings
 
-    # fakes score differently from the real models: no shipped abstention model for them
-    return Settings.from_env({}, data_dir=tmp_path / "data", models_dir=tmp_path / "models",
-                             calibration="off")
+    return Settings.from_env({}, data_dir=tmp_path / "data", models_dir=tmp_path / "models")
 
 
 @pytest.fixture
