@@ -32,7 +32,7 @@ from .text import MARKER
 SUPPORTED = ("en", "nl")
 LANGUAGE_NAMES = {"en": "English", "nl": "Dutch"}
 MIN_OWN_WORDS = 3  # fewer words of its own and an answer's language is not judged
-MARGIN = 0.3  # and it is judged only when lingua prefers one language by this much
+MARGIN = 0.5  # and it is judged only when lingua prefers one language by this much
 
 _QUOTED = re.compile(r"[\"“”„‘’«»][^\"“”„‘’«»]{1,120}[\"“”„‘’«»]|(?<!\w)'[^']{1,120}'(?!\w)")
 _NUMBER = re.compile(r"\b\d[\d.,:/-]*\b")
