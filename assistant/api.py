@@ -204,9 +204,9 @@ class Assistant:
         if not names:
             return frozenset()
         wanted = set(names)
-        ids = {e.doc_id for e in self.store.manifest().values()
-               if e.source in wanted or e.doc_id in wanted}
-        return frozenset(ids | (wanted - {e.source for e in self.store.manifest().values()}))
+        entries = self.store.manifest().values()
+        ids = {e.doc_id for e in entries if e.source in wanted or e.doc_id in wanted}
+        return frozenset(ids | (wanted - {e.source for e in entries}))
 
     def ask(self, question: str, history: Sequence[Message] | None = None, *,
             date_from: str | None = None, date_to: str | None = None,

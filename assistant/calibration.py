@@ -31,9 +31,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from .grounding import QUESTION_WORDS
-from .matching import term_found
-from .text import MARKER, STOPWORDS, words
+from .grounding import content_words, share_found
+from .text import MARKER, words
 
 FEATURES = ("dense_top", "dense_gap", "bm25_top", "fused_gap", "qsim_max", "question_cover",
             "support", "logprob_mean", "logprob_min", "logprob_first", "same_language",
@@ -42,13 +41,7 @@ DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "abstention.json"
 
 
 def _content(text: str) -> list[str]:
-    return [w for w in dict.fromkeys(words(MARKER.sub(" ", text)))
-            if w not in STOPWORDS and w not in QUESTION_WORDS and len(w) >= 4
-            and not w.isdigit()]
-
-
-def _share(needles: Sequence[str], haystack: set[str]) -> float:
-    return sum(term_found(w, haystack) for w in needles) / len(needles) if needles else 1.0
+    return [w for w in content_words(MARKER.sub(" ", text)) if not w.isdigit()]
 
 
 def signals(*, dense: Sequence[float], bm25: Sequence[float], qsim: Sequence[float],
@@ -69,8 +62,8 @@ def signals(*, dense: Sequence[float], bm25: Sequence[float], qsim: Sequence[flo
         "fused_gap": round((fused[0] - fused[1]) / fused[0], 4) if len(fused) > 1 and fused[0]
         else 0.0,
         "qsim_max": round(max(qsim), 4) if qsim else 0.0,
-        "question_cover": round(_share(_content(question), cited_words), 4),
-        "support": round(_share(_content(sentence), cited_words | set(words(question))), 4),
+        "question_cover": round(share_found(_content(question), cited_words), 4),
+        "support": round(share_found(_content(sentence), cited_words | set(words(question))), 4),
         "logprob_mean": round(sum(lps) / len(lps), 4) if lps else float("nan"),
         "logprob_min": round(min(lps), 4) if lps else float("nan"),
         "logprob_first": round(lps[0], 4) if lps else float("nan"),

@@ -45,12 +45,25 @@ def coverage(question: str, evidence: Sequence[str]) -> float:
     ...          ["Turkije stuurde een schip naar Haftar."])
     0.5
     """
-    content = [w for w in dict.fromkeys(words(question))
-               if w not in STOPWORDS and w not in QUESTION_WORDS and len(w) >= 4]
-    if not content:
+    return share_found(content_words(question), set(words(" ".join(evidence))))
+
+
+def content_words(text: str) -> list[str]:
+    """The distinct folded words of ``text`` that carry its topic (no function or question
+    words, at least 4 letters).
+
+    >>> content_words("Welke afspraken maakten Turkije en Haftar?")
+    ['afspraken', 'turkije', 'haftar']
+    """
+    return [w for w in dict.fromkeys(words(text))
+            if w not in STOPWORDS and w not in QUESTION_WORDS and len(w) >= 4]
+
+
+def share_found(needles: Sequence[str], tokens: set[str]) -> float:
+    """The share of ``needles`` that loosely match one of ``tokens`` (1.0 for none)."""
+    if not needles:
         return 1.0
-    tokens = set(words(" ".join(evidence)))
-    return sum(term_found(w, tokens) for w in content) / len(content)
+    return sum(term_found(w, tokens) for w in needles) / len(needles)
 
 
 # Words of a question that carry no topic (beyond the function words in ``text.STOPWORDS``).

@@ -167,8 +167,9 @@ def stream_answer(chain: Chain, turn: Turn) -> Iterator[StreamItem]:
         if not piece:
             continue
         logprobs.extend(chunk.response_metadata.get("logprobs") or [None])
-        turn.timings.setdefault("first_model_token", round(time.perf_counter() - started, 3))
-        if not gate.declared:
+        if "first_model_token" not in turn.timings:  # the answer string has begun, so the
+            # "evidence" list before it in the reply is complete: read it once
+            turn.timings["first_model_token"] = round(time.perf_counter() - started, 3)
             gate.declared = parse_reply(reader.raw)[0]
         for sentence in gate.feed(piece):
             turn.timings.setdefault("first_token", round(time.perf_counter() - started, 3))
