@@ -5,12 +5,27 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check
 LLAMA_VERSION := 0.3.36
-# A portable CPU build: AVX2, no -march=native (its AMX kernels crash in some VMs) and no AVX-512,
-# so the wheel runs on any x86-64 machine with AVX2.
-LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
-	-DGGML_BMI2=ON -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF \
+# llama.cpp is built for the CPU that runs `make`: each SIMD extension the CPU reports
+# (/proc/cpuinfo) is turned on, AMX always off (its kernels crashed a native build here).
+# LLAMA_BUILD=portable gives the AVX2-only wheel that runs on any x86-64 machine with AVX2.
+# Wheels live in .wheels/<flavour>-<hash of the flags>/, so a checkout moved to another CPU
+# builds its own instead of reusing one with instructions that CPU lacks.
+LLAMA_BUILD ?= native
+CPU_FLAGS := $(shell grep -m1 '^flags' /proc/cpuinfo 2>/dev/null | cut -d: -f2)
+cpu_has = $(if $(filter $(1),$(CPU_FLAGS)),ON,OFF)
+LLAMA_COMMON_ARGS := -DGGML_NATIVE=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF \
 	-DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TOOLS=OFF
-LLAMA_WHEEL_STAMP := .wheels/llama-$(LLAMA_VERSION).stamp
+LLAMA_PORTABLE_ARGS := -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON \
+	-DGGML_AVX_VNNI=OFF -DGGML_AVX512=OFF
+LLAMA_NATIVE_ARGS := -DGGML_AVX=$(call cpu_has,avx) -DGGML_AVX2=$(call cpu_has,avx2) \
+	-DGGML_FMA=$(call cpu_has,fma) -DGGML_F16C=$(call cpu_has,f16c) -DGGML_BMI2=$(call cpu_has,bmi2) \
+	-DGGML_AVX_VNNI=$(call cpu_has,avx_vnni) -DGGML_AVX512=$(call cpu_has,avx512f) \
+	-DGGML_AVX512_VBMI=$(call cpu_has,avx512vbmi) -DGGML_AVX512_VNNI=$(call cpu_has,avx512_vnni) \
+	-DGGML_AVX512_BF16=$(call cpu_has,avx512_bf16)
+LLAMA_CMAKE_ARGS := $(LLAMA_COMMON_ARGS) \
+	$(if $(filter portable,$(LLAMA_BUILD)),$(LLAMA_PORTABLE_ARGS),$(LLAMA_NATIVE_ARGS))
+LLAMA_WHEEL_DIR := .wheels/$(LLAMA_BUILD)-$(shell echo '$(LLAMA_CMAKE_ARGS)' | md5sum | cut -c1-10)
+LLAMA_WHEEL_STAMP := $(LLAMA_WHEEL_DIR)/llama-$(LLAMA_VERSION).stamp
 export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 export HF_HUB_OFFLINE := 1
@@ -19,23 +34,26 @@ export TOKENIZERS_PARALLELISM := false
 DPG_DOCS ?= /tmp/dpg
 DPG_STORE ?= /tmp/dpg-store
 
-.PHONY: install models ingest run chat test unit integration browser chromium lint typecheck \
+.PHONY: install llama-wheel models ingest run chat test unit integration browser chromium lint typecheck \
 	clean corpus eval-seeds eval-dpg bench
 
 install: $(VENV)/.installed
 
+# just the wheel (`make llama-wheel LLAMA_BUILD=portable` for bench/llama_builds.py to compare)
+llama-wheel: $(LLAMA_WHEEL_STAMP)
+
 $(LLAMA_WHEEL_STAMP):
-	@mkdir -p .wheels
-	@echo "building llama-cpp-python $(LLAMA_VERSION) (about 5 minutes on 2 cores, once)"
+	@mkdir -p $(LLAMA_WHEEL_DIR)
+	@echo "building llama-cpp-python $(LLAMA_VERSION), $(LLAMA_BUILD) (about 7 minutes on 2 cores, once)"
 	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PYTHON) -m pip --disable-pip-version-check wheel \
-		--no-cache-dir --no-deps -w .wheels llama-cpp-python==$(LLAMA_VERSION)
+		--no-cache-dir --no-deps -w $(LLAMA_WHEEL_DIR) llama-cpp-python==$(LLAMA_VERSION)
 	touch $@
 
 $(VENV)/.installed: pyproject.toml $(LLAMA_WHEEL_STAMP)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q torch==2.13.0
-	$(PIP) install -q .wheels/llama_cpp_python-$(LLAMA_VERSION)-*.whl
+	$(PIP) install -q --force-reinstall --no-deps $(LLAMA_WHEEL_DIR)/llama_cpp_python-$(LLAMA_VERSION)-*.whl
 	$(PIP) install -q -e ".[dev]"
 	touch $@
 
@@ -87,7 +105,8 @@ eval-dpg: models corpus
 bench: models
 	$(PY) bench/ingest.py --limit 200
 	$(PY) bench/retrieval.py
-	$(PY) bench/answer.py --limit 10
+	$(PY) bench/llama_builds.py
+	$(PY) bench/answer.py --seeds 10 --dpg 10
 
 clean:
 	rm -rf $(VENV) .wheels .assistant .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -95,6 +95,7 @@ class Assistant:
         self._chat_model = chat_model
         self.count_tokens = count_tokens
         self._texts: dict[str, str] = {}  # doc id -> text (ids are content hashes)
+        self._sentence_vectors: dict[str, Any] = {}  # sentence text -> its vector (document)
         # recent answers by (question, history, dates, exclusions, store generation): a repeated
         # question is replayed; any ingest changes the generation, so it is never stale
         self._answers: dict[tuple[Any, ...], tuple[list[StreamItem], Answer]] = {}
@@ -102,6 +103,7 @@ class Assistant:
                                    archive_language=settings.archive_language)
         self.chain = build_chain(self.retriever, self.chat_model, count_tokens, ChainConfig(
             top_k=settings.top_k, evidence_tokens=settings.evidence_tokens,
+            evidence_selection=settings.evidence_selection,
             max_answer_tokens=settings.max_answer_tokens,
             archive_language=settings.archive_language,
             calibrator=load_calibrator(settings.calibration), similarity=self.similarity))
@@ -163,12 +165,19 @@ class Assistant:
         return text
 
     def similarity(self, question: str, sentences: list[str]) -> list[float]:
-        """Cosine of ``question`` (query prompt) to each sentence (document prompt)."""
+        """Cosine of ``question`` (query prompt) to each sentence (document prompt). Sentence
+        vectors are cached by text, so a sentence met again (the same article, the answer checks)
+        is not embedded again."""
         import numpy as np
 
         q = np.asarray(self.retriever.query_vector(question), dtype=np.float32)
-        docs = np.asarray(self.embedder.embed_documents(sentences), dtype=np.float32)
-        return [round(float(v), 4) for v in docs @ q]
+        new = sorted({s for s in sentences if s not in self._sentence_vectors})
+        if new:
+            if len(self._sentence_vectors) + len(new) > 8192:
+                self._sentence_vectors.clear()
+            vectors = np.asarray(self.embedder.embed_documents(new), dtype=np.float32)
+            self._sentence_vectors.update(zip(new, vectors, strict=True))
+        return [round(float(self._sentence_vectors[s] @ q), 4) for s in sentences]
 
     def is_empty(self) -> bool:
         return self.store.count() == 0

@@ -15,10 +15,21 @@ until the token budget is spent::
     Article "T" (2025-08-26, a.txt):
     [1] Kalin met Haftar.
     [2] Begec was there.
+
+``select_sentences`` keeps only the sentences that score best against the question (issue 12:
+fewer prompt tokens), each with the sentence before it when it opens with a word that points
+back ("Hij", "They", "Also"), and numbers them again in reading order::
+
+    >>> three = number_evidence([ChunkRecord("d1-0", "Kalin met Haftar. He left. Rain fell.",
+    ...     dict(meta, sentences="[[0, 17], [18, 26], [27, 37]]"))], 100, lambda s: 1)
+    >>> [(s.number, s.text) for s in select_sentences(three, [0.1, 0.9, 0.2], 2, lambda s: 1)]
+    [(1, 'Kalin met Haftar.'), (2, 'He left.')]
 """
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -71,6 +82,59 @@ def number_evidence(records: Sequence[ChunkRecord], max_tokens: int,
             date=str(r.metadata.get("date") or "") or None, start=s, end=e, chunk_id=r.id)
         for n, (_, s, e, text, r) in enumerate(picked, start=1)
     ]
+
+
+# a sentence opening with one of these leans on the sentence before it
+_POINTS_BACK = re.compile(
+    r"^\W*(hij|zij|ze|dit|deze|daar|daarom|daarnaast|daarbij|ook|hun|zijn|haar|volgens hem|"
+    r"he|she|they|this|these|there|also|his|her|their|its|it)\b", re.IGNORECASE)
+
+
+RANK_WEIGHT = 0.1  # dev: answer in evidence at 200 tokens 0.937 (cosine alone) -> 0.961
+
+
+def blend_scores(sentences: Sequence[EvidenceSentence], cosines: Sequence[float],
+                 chunk_order: Sequence[str], rank_weight: float = RANK_WEIGHT) -> list[float]:
+    """A sentence's score: its cosine to the question plus ``rank_weight / (1 + r)``, r the
+    retrieval rank of its chunk (0 = best), so the best chunk's sentences win close calls.
+
+    >>> s = EvidenceSentence(1, "x", "d", "a.txt", "T", None, 0, 1, "d-1")
+    >>> blend_scores([s], [0.5], ["d-0", "d-1"])
+    [0.55]
+    """
+    rank = {chunk: r for r, chunk in enumerate(chunk_order)}
+    return [round(c + rank_weight / (1 + rank.get(s.chunk_id, len(rank))), 6)
+            for s, c in zip(sentences, cosines, strict=True)]
+
+
+def select_sentences(sentences: Sequence[EvidenceSentence], scores: Sequence[float],
+                     max_tokens: int, count_tokens: Callable[[str], int],
+                     ) -> list[EvidenceSentence]:
+    """The best-scoring ``sentences`` within ``max_tokens``, renumbered in reading order.
+
+    The best sentence is always kept. A sentence that points back (``_POINTS_BACK``) comes with
+    the one before it in the same article, or is skipped when the pair does not fit.
+    """
+    if len(scores) != len(sentences):
+        raise ValueError(f"{len(scores)} scores for {len(sentences)} sentences")
+    index = {(s.doc_id, s.number): i for i, s in enumerate(sentences)}
+    chosen: set[int] = set()
+    used = 0
+    for i in sorted(range(len(sentences)), key=lambda i: -scores[i]):
+        if i in chosen:
+            continue
+        group = [i]
+        before = index.get((sentences[i].doc_id, sentences[i].number - 1))
+        if (before is not None and before not in chosen
+                and _POINTS_BACK.match(sentences[i].text)):
+            group.append(before)
+        cost = sum(count_tokens(sentences[j].text) for j in group)
+        if chosen and used + cost > max_tokens:
+            continue
+        used += cost
+        chosen.update(group)
+    return [dataclasses.replace(sentences[i], number=n)
+            for n, i in enumerate(sorted(chosen), start=1)]
 
 
 def format_evidence(sentences: Sequence[EvidenceSentence]) -> str:

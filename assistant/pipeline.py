@@ -29,7 +29,13 @@ from langchain_core.runnables import Runnable, RunnableLambda
 from . import prompts
 from .answer import Answer, Citation, Found, StreamItem
 from .calibration import Calibrator, signals
-from .evidence import EvidenceSentence, format_evidence, number_evidence
+from .evidence import (
+    EvidenceSentence,
+    blend_scores,
+    format_evidence,
+    number_evidence,
+    select_sentences,
+)
 from .followup import Message, clean_rewrite, format_history, needs_rewrite
 from .grounding import MIN_COVERAGE, coverage, missing_names
 from .language import LANGUAGE_NAMES, detect_language
@@ -56,6 +62,8 @@ class Turn:
     standalone: str = ""
     retrieved: list[Retrieved] = field(default_factory=list)
     evidence: list[EvidenceSentence] = field(default_factory=list)
+    # every sentence of the retrieved chunks (the evidence is chosen from these)
+    candidates: list[EvidenceSentence] = field(default_factory=list)
     early: str = ""  # a reason to abstain before generation
     messages: list[BaseMessage] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
@@ -74,7 +82,10 @@ class Chain:
 @dataclass(frozen=True)
 class ChainConfig:
     top_k: int = 4
-    evidence_tokens: int = 700
+    evidence_tokens: int = 200
+    # "sentences": the retrieved chunks' sentences that score best against the question (by
+    # ``similarity``) fill the budget; "chunks": whole chunks in rank order
+    evidence_selection: str = "sentences"
     max_answer_tokens: int = 256
     archive_language: str = "nl"
     calibrator: Calibrator | None = None  # None: no calibrated abstention (signals still kept)
@@ -109,15 +120,22 @@ def build_chain(retriever: Retriever, chat_model: Callable[[], BaseChatModel],
         retrieved = retriever.retrieve(turn.standalone, config.top_k, date_from=turn.date_from,
                                        date_to=turn.date_to, language=turn.language,
                                        exclude=turn.exclude)
-        evidence = number_evidence([r.record for r in retrieved], config.evidence_tokens,
-                                   count_tokens)
-        return {"retrieved": retrieved, "evidence": evidence}
+        records = [r.record for r in retrieved]
+        candidates = number_evidence(records, 1 << 30, count_tokens)
+        if config.evidence_selection == "sentences" and config.similarity and records:
+            cosines = config.similarity(turn.standalone, [c.text for c in candidates])
+            scores = blend_scores(candidates, cosines, [r.id for r in records])
+            evidence = select_sentences(candidates, scores, config.evidence_tokens, count_tokens)
+        else:
+            evidence = number_evidence(records, config.evidence_tokens, count_tokens)
+        return {"retrieved": retrieved, "evidence": evidence, "candidates": candidates}
 
     def screen(turn: Turn) -> dict[str, Any]:
         """A reason to abstain before generation, and otherwise the prompt."""
         if not turn.evidence:
             return {"early": "the archive holds nothing that matches the question"}
-        texts = [s.text for s in turn.evidence]
+        # judged on everything retrieved, not only the sentences chosen for the prompt
+        texts = [s.text for s in turn.candidates or turn.evidence]
         missing = missing_names(turn.standalone, texts)
         if missing:
             return {"early": f"no article mentions {', '.join(missing)}"}

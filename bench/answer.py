@@ -1,37 +1,54 @@
-"""Answering speed on the seed questions, against llama.cpp's own speed on the same prompts.
+"""Answer time against the textbook: a bare llama.cpp call over the naive RAG prompt.
 
-    python bench/answer.py [--limit 10] [--data-dir DIR]
+    python bench/answer.py [--seeds 10] [--dpg 10]
 
-For each question without history in ``evals/seeds.jsonl`` (first ``--limit``): the assistant's
-time to the first answer word and to the checked answer (``Assistant.stream``), the prompt tokens
-it used (the model's tokenizer, the whole chat-formatted prompt) and those llama.cpp evaluated
-(the system prompt's state is saved once and reused), the tokens generated, and llama.cpp's own
-prompt and generation speed from its performance counters for that very call. Then the same
-messages straight to ``Llama.create_chat_completion`` (fresh context, same JSON grammar, no
-retrieval): the limit. Ratios: assistant total / bare llama.cpp total, and the share of the
-assistant's time spent in llama.cpp's evaluation.
+The archive is the quality gate's (the seed article and 220 Dutch news articles; ``evals/gate.py``
+builds it once and caches its store). The questions are the first ``--seeds`` history-free
+answerable seed questions and the first ``--dpg`` Dutch-news ones of the ``dev`` split.
+
+For each question, after both models are warm:
+
+- **the assistant**: ``Assistant.stream``, timed to its first checked words (the first released
+  sentence) and to the final answer;
+- **the textbook limit**: the same archive cut into 1,000-character chunks (200 overlap,
+  LangChain's ``RecursiveCharacterTextSplitter``), embedded with the same EmbeddingGemma, the
+  k = 4 nearest chunks put whole into LangChain's standard RAG prompt (``rlm/rag-prompt``), and
+  that prompt sent straight to ``Llama.create_chat_completion`` on the same loaded model from an
+  empty cache (``llama.reset()``), streamed, no grammar. Retrieval time is not counted for it.
+
+Printed: per question, then p50 / p95 per set and overall, the ratios (assistant / textbook, the
+targets are <= 0.5 for the full answer and <= 0.35 for the first checked words), the prompt
+tokens each evaluated, and llama.cpp's own prompt and generation speed.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from assistant.answer import Answer
-from assistant.api import Assistant
-from assistant.settings import Settings
-from assistant.structured import REPLY_SCHEMA
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "evals"))
+
+from assistant.answer import Answer  # noqa: E402
+from assistant.api import Assistant  # noqa: E402
+from assistant.evaluation import load_gold, select_split  # noqa: E402
+from assistant.llm import _model_lock  # noqa: E402
+from assistant.settings import Settings  # noqa: E402
+
+# LangChain hub "rlm/rag-prompt", the prompt of LangChain's RAG tutorial
+TEXTBOOK_PROMPT = (
+    "You are an assistant for question-answering tasks. Use the following pieces of retrieved "
+    "context to answer the question. If you don't know the answer, just say that you don't "
+    "know. Use three sentences maximum and keep the answer concise.\n"
+    "Question: {question} \nContext: {context} \nAnswer:")
 
 
 def perf(llama: Any) -> dict[str, float]:
@@ -48,119 +65,145 @@ def reset_perf(llama: Any) -> None:
     llama_cpp.llama_perf_context_reset(llama._ctx.ctx)
 
 
+class Textbook:
+    """1,000-character chunks of the archive and their vectors (cached beside the gate store)."""
+
+    def __init__(self, bot: Assistant, docs: Path, cache: Path) -> None:
+        try:
+            from langchain_text_splitters import RecursiveCharacterTextSplitter
+        except ImportError as exc:  # pragma: no cover - install hint
+            raise SystemExit("pip install langchain-text-splitters (a dev extra)") from exc
+        splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200)
+        self.chunks = [c for f in sorted(docs.iterdir())
+                       for c in splitter.split_text(f.read_text(encoding="utf-8"))]
+        key = hashlib.sha256("\0".join(self.chunks).encode()).hexdigest()[:16]
+        path = cache / f"textbook-{key}.npy"
+        if path.exists():
+            self.vectors = np.load(path)
+        else:
+            print(f"embedding {len(self.chunks)} textbook chunks (once)", flush=True)
+            self.vectors = bot.embedder.embed_documents(self.chunks)
+            np.save(path, self.vectors)
+        self.bot = bot
+
+    def prompt(self, question: str) -> str:
+        q = self.bot.embedder.embed_query(question)
+        best = np.argsort(-(self.vectors @ q))[:4]
+        context = "\n\n".join(self.chunks[i] for i in best)
+        return TEXTBOOK_PROMPT.format(question=question, context=context)
+
+
+def time_assistant(bot: Assistant, question: str, llama: Any) -> dict[str, Any]:
+    reset_perf(llama)
+    t0 = time.perf_counter()
+    first = None
+    answer: Answer | None = None
+    for item in bot.stream(question):
+        if isinstance(item, Answer):
+            answer = item
+        elif isinstance(item, str) and first is None:
+            first = time.perf_counter() - t0
+    total = time.perf_counter() - t0
+    assert answer is not None
+    return {"first": first if first is not None else total, "total": total,
+            "answer": answer.text, "abstained": answer.abstained, **perf(llama)}
+
+
+def time_textbook(prompt: str, llama: Any, max_tokens: int) -> dict[str, Any]:
+    with _model_lock(llama):  # the adapter reloads its saved state on its next call
+        llama.reset()
+        reset_perf(llama)
+        t0 = time.perf_counter()
+        first = None
+        text = ""
+        for part in llama.create_chat_completion(
+                messages=[{"role": "user", "content": prompt}], stream=True,
+                temperature=0.0, seed=0, max_tokens=max_tokens):
+            delta = part["choices"][0].get("delta", {}).get("content")
+            if delta:
+                first = first if first is not None else time.perf_counter() - t0
+                text += delta
+        total = time.perf_counter() - t0
+        out = perf(llama)
+        llama.reset()
+    return {"first": first if first is not None else total, "total": total, "answer": text,
+            **out}
+
+
+def questions(n_seeds: int, n_dpg: int) -> list[tuple[str, str]]:
+    out = []
+    for name, n in (("seeds", n_seeds), ("dpg", n_dpg)):
+        items = [i for i in select_split(load_gold(ROOT / "evals" / f"{name}.jsonl"), "dev")
+                 if i.answers and not i.history]
+        out += [(name, i.question) for i in items[:n]]
+    return out
+
+
 def main() -> None:
+    from gate import gate_dir
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--limit", type=int, default=10)
-    parser.add_argument("--data-dir", type=Path)
+    parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--dpg", type=int, default=10)
+    parser.add_argument("--json", type=Path, help="also write the rows here")
     args = parser.parse_args()
-    items = [json.loads(line) for line in
-             (ROOT / "evals" / "seeds.jsonl").read_text(encoding="utf-8").splitlines()
-             if line.strip()]
-    questions = [i["question"] for i in items if not i.get("history") and i["answers"]]
-    questions = questions[:args.limit]
-    with tempfile.TemporaryDirectory(prefix="bench-answer-") as tmp:
-        bot = Assistant.from_settings(Settings.from_env(
-            data_dir=args.data_dir or Path(tmp) / "data"))
-        bot.ingest(ROOT / "seeds")
-        started = time.perf_counter()
-        bot.warm_up()
-        print(f"warm-up (load both models, evaluate the system prompt): "
-              f"{time.perf_counter() - started:.1f} s")
-        llama = bot.chat_model()._client()  # type: ignore[attr-defined]
-        rows = []
-        for q in questions:
-            reset_perf(llama)
-            t0 = time.perf_counter()
-            first = None
-            answer: Answer | None = None
-            for item in bot.stream(q):
-                if isinstance(item, Answer):
-                    answer = item
-                elif isinstance(item, str) and first is None:  # first checked words
-                    first = time.perf_counter() - t0
-            total = time.perf_counter() - t0
-            ours = perf(llama)
-            assert answer is not None
-            turn = bot.chain.prepare.invoke(bot._turn(q, None, None, None, ()))
-            messages = [{"role": "system" if m.type == "system" else "user",
-                         "content": str(m.content)} for m in turn.messages]
-            prompt_tokens = count_prompt(llama, messages)
-            # the limit: the same messages straight to llama.cpp, from an empty context
-            with bot_lock(llama):  # the adapter reloads its saved state on its next call
-                llama.reset()
-                reset_perf(llama)
-                t1 = time.perf_counter()
-                raw_first = None
-                for part in llama.create_chat_completion(
-                        messages=messages, stream=True, temperature=0.0, seed=0,
-                        max_tokens=bot.settings.max_answer_tokens,
-                        response_format={"type": "json_object", "schema": REPLY_SCHEMA}):
-                    if raw_first is None and part["choices"][0].get("delta", {}).get("content"):
-                        raw_first = time.perf_counter() - t1
-                raw_total = time.perf_counter() - t1
-                raw = perf(llama)
-                llama.reset()
-            rows.append({"q": q, "first": first, "total": total, "answer": answer.text,
-                         "abstained": answer.abstained, "prompt_tokens": prompt_tokens,
-                         "ours": ours, "raw": raw, "raw_first": raw_first,
-                         "raw_total": raw_total})
-            print(f"{q[:48]:48} first {first or 0:5.1f} s  total {total:5.1f} s  prompt "
-                  f"{prompt_tokens} tok ({ours['n_prompt']} evaluated)  gen {ours['n_gen']} tok"
-                  f" | bare llama.cpp: first {raw_first or 0:5.1f} s, total {raw_total:5.1f} s",
-                  flush=True)
-    report(rows)
+    base = gate_dir()
+    bot = Assistant.from_settings(Settings.from_env(data_dir=base / "data"))
+    report = bot.ingest(base / "docs")  # a no-op once the gate store is built
+    print(f"archive: {bot.store.count()} chunks ({report})", flush=True)
+    textbook = Textbook(bot, base / "docs", base)
+    started = time.perf_counter()
+    bot.warm_up()
+    llama = bot.chat_model()._client()  # type: ignore[attr-defined]
+    # warm the textbook path too (first-call allocations), on a question not measured
+    time_textbook(textbook.prompt("Wat gebeurde er in Libië?"), llama, 8)
+    print(f"warm-up: {time.perf_counter() - started:.1f} s", flush=True)
+    rows = []
+    for kind, q in questions(args.seeds, args.dpg):
+        ours = time_assistant(bot, q, llama)
+        bare = time_textbook(textbook.prompt(q), llama, bot.settings.max_answer_tokens)
+        rows.append({"set": kind, "q": q, "ours": ours, "bare": bare})
+        print(f"{kind:5} {q[:44]:44} ours first {ours['first']:5.1f} s, total "
+              f"{ours['total']:5.1f} s ({ours['n_prompt']} prompt tok) | textbook first "
+              f"{bare['first']:5.1f} s, total {bare['total']:5.1f} s ({bare['n_prompt']} tok)",
+              flush=True)
+    if args.json:
+        args.json.write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
+    summarize(rows)
 
 
-def count_prompt(llama: Any, messages: list[dict[str, str]]) -> int:
-    """Tokens of the chat-formatted prompt (Qwen's ChatML), as the model sees it."""
-    text = "".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in messages)
-    text += "<|im_start|>assistant\n"
-    return len(llama.tokenize(text.encode("utf-8"), add_bos=False, special=True))
+def summarize(rows: list[dict[str, Any]]) -> None:
+    def p(rs: list[dict[str, Any]], who: str, key: str, q: int = 50) -> float:
+        return float(np.percentile([r[who][key] for r in rs], q))
 
+    print("\n| questions | assistant first checked words p50 / p95 | assistant full answer "
+          "p50 / p95 | textbook bare call p50 / p95 | first / textbook | full / textbook |")
+    print("|---|---|---|---|---|---|")
+    for name in ("seeds", "dpg", "all"):
+        rs = [r for r in rows if name in ("all", r["set"])]
+        if not rs:
+            continue
+        base = p(rs, "bare", "total")
+        print(f"| {name} ({len(rs)}) | {p(rs, 'ours', 'first'):.1f} / "
+              f"{p(rs, 'ours', 'first', 95):.1f} s | {p(rs, 'ours', 'total'):.1f} / "
+              f"{p(rs, 'ours', 'total', 95):.1f} s | {base:.1f} / "
+              f"{p(rs, 'bare', 'total', 95):.1f} s | {p(rs, 'ours', 'first') / base:.2f} | "
+              f"{p(rs, 'ours', 'total') / base:.2f} |")
 
-def bot_lock(llama: Any) -> Any:
-    from assistant.llm import _model_lock
+    def speed(who: str, n: str, t: str) -> float:
+        return float(np.mean([r[who][n] / r[who][t] for r in rows if r[who][t]]))
 
-    return _model_lock(llama)
-
-
-def report(rows: list[dict[str, Any]]) -> None:
-    def p(values: list[float], q: int) -> float:
-        return float(np.percentile(values, q))
-
-    first = [r["first"] for r in rows if r["first"] is not None]
-    total = [r["total"] for r in rows]
-    raw_total = [r["raw_total"] for r in rows]
-    raw_first = [r["raw_first"] for r in rows if r["raw_first"] is not None]
-    gen_speed = [r["ours"]["n_gen"] / r["ours"]["t_gen"] for r in rows if r["ours"]["t_gen"]]
-    prompt_speed = [r["ours"]["n_prompt"] / r["ours"]["t_prompt"] for r in rows
-                    if r["ours"]["t_prompt"]]
-    raw_gen_speed = [r["raw"]["n_gen"] / r["raw"]["t_gen"] for r in rows if r["raw"]["t_gen"]]
-    in_llama = [(r["ours"]["t_prompt"] + r["ours"]["t_gen"]) / r["total"] for r in rows
-                if r["ours"]["n_gen"]]
-    end_to_end = [r["ours"]["n_gen"] / r["total"] for r in rows if r["ours"]["n_gen"]]
-    print()
-    print("| figure | assistant | bare llama.cpp, same prompt | ratio |")
-    print("|---|---|---|---|")
-    print(f"| time to first answer word, p50 / p95 | {p(first, 50):.1f} / {p(first, 95):.1f} s "
-          f"| {p(raw_first, 50):.1f} / {p(raw_first, 95):.1f} s | "
-          f"{p(first, 50) / p(raw_first, 50):.2f} |")
-    print(f"| total, p50 / p95 | {p(total, 50):.1f} / {p(total, 95):.1f} s | "
-          f"{p(raw_total, 50):.1f} / {p(raw_total, 95):.1f} s | "
-          f"{p(total, 50) / p(raw_total, 50):.2f} |")
-    print(f"| prompt tokens, mean (max) | {np.mean([r['prompt_tokens'] for r in rows]):.0f} "
-          f"({max(r['prompt_tokens'] for r in rows)}); evaluated per question: "
-          f"{np.mean([r['ours']['n_prompt'] for r in rows]):.0f} | "
-          f"{np.mean([r['raw']['n_prompt'] for r in rows]):.0f} evaluated | |")
-    print(f"| llama.cpp prompt speed (its counters) | {np.mean(prompt_speed):.1f} tok/s | | |")
-    print(f"| llama.cpp generation speed (its counters) | {np.mean(gen_speed):.1f} tok/s | "
-          f"{np.mean(raw_gen_speed):.1f} tok/s | {np.mean(gen_speed) / np.mean(raw_gen_speed):.2f}"
-          " |")
-    print(f"| generated tokens / whole answer time | {np.mean(end_to_end):.1f} tok/s | | |")
-    print(f"| share of the answer time inside llama.cpp evaluation | {np.mean(in_llama):.2f} "
-          "| | |")
-    answered = sum(not r["abstained"] for r in rows)
-    print(f"\n{len(rows)} questions, {answered} answered")
+    print(f"\nprompt tokens evaluated per question, mean: assistant "
+          f"{np.mean([r['ours']['n_prompt'] for r in rows]):.0f}, textbook "
+          f"{np.mean([r['bare']['n_prompt'] for r in rows]):.0f}; generated: assistant "
+          f"{np.mean([r['ours']['n_gen'] for r in rows]):.0f}, textbook "
+          f"{np.mean([r['bare']['n_gen'] for r in rows]):.0f}")
+    print(f"llama.cpp speed (its counters): prompt {speed('ours', 'n_prompt', 't_prompt'):.1f} /"
+          f" {speed('bare', 'n_prompt', 't_prompt'):.1f} tok/s, generation "
+          f"{speed('ours', 'n_gen', 't_gen'):.1f} / {speed('bare', 'n_gen', 't_gen'):.1f} tok/s "
+          "(assistant / textbook)")
+    answered = sum(not r["ours"]["abstained"] for r in rows)
+    print(f"{len(rows)} questions, the assistant answered {answered}")
 
 
 if __name__ == "__main__":

@@ -103,7 +103,10 @@ def free_port() -> int:
 def settings(tmp_path: Path) -> Any:
     from assistant.settings import Settings
 
-    return Settings.from_env({}, data_dir=tmp_path / "data", models_dir=tmp_path / "models")
+    # evidence_tokens: the whole seed article fits, so scripted replies can cite any sentence
+    # (sentence selection under a budget has tests of its own)
+    return Settings.from_env({}, data_dir=tmp_path / "data", models_dir=tmp_path / "models",
+                             evidence_tokens=1000)
 
 
 @pytest.fixture

@@ -10,7 +10,9 @@ import pytest
 from conftest import SEED_FILE
 
 from assistant.answer import Answer, Found
+from assistant.chunking import split_sentences
 from assistant.documents import parse_article
+from assistant.evidence import number_evidence
 
 ARTICLE = parse_article(SEED_FILE.read_text(encoding="utf-8"), SEED_FILE.name)
 
@@ -248,3 +250,26 @@ def test_a_repeated_question_is_replayed_until_the_archive_changes(make_assistan
     (seed_dir / "more.txt").write_text("Haftar sprak in Benghazi met de pers.", encoding="utf-8")
     bot.ingest(seed_dir)  # a new article: the archive changed, so the question is answered anew
     assert "cached" not in bot.ask("Who met Haftar in Benghazi?").timings
+
+
+def test_a_small_budget_shows_the_model_only_the_closest_sentences(make_assistant: Any,
+                                                                   seed_dir: Path) -> None:
+    bot = make_assistant(lambda p: reply([1], "NOT FOUND"), evidence_tokens=80)
+    bot.ingest(seed_dir)
+    found = next(i for i in list(bot.stream("Welk Turkse marineschip bezocht Haftar?"))
+                 if isinstance(i, Found))
+    chosen = [s.text for s in found.evidence]
+    assert 1 <= len(chosen) < len(split_sentences(ARTICLE.text)) // 2
+    # the best sentence by the (bag-of-words) embedding is among them, renumbered from 1
+    assert any("Kinaliada" in s for s in chosen)
+    assert [s.number for s in found.evidence] == list(range(1, len(chosen) + 1))
+    user_part = bot._chat_model.prompts[-1].rsplit("Sentences:\n", 1)[1]
+    assert set(numbered(user_part)) == set(chosen)
+    # whole chunks in rank order when asked for
+    whole = make_assistant(lambda p: reply([1], "NOT FOUND"), evidence_tokens=80,
+                           evidence_selection="chunks")
+    found = next(i for i in whole.stream("Welk Turkse marineschip bezocht Haftar?")
+                 if isinstance(i, Found))
+    records = [r.record for r in whole.retriever.retrieve(
+        "Welk Turkse marineschip bezocht Haftar?", whole.settings.top_k)]
+    assert list(found.evidence) == number_evidence(records, 80, whole.count_tokens)

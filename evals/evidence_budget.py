@@ -1,0 +1,98 @@
+"""How much evidence the model needs: answer-in-evidence recall against prompt tokens, no LLM.
+
+    python evals/evidence_budget.py [--split dev] [--budgets 150 250 350 450]
+
+For every answerable gold item of the split (seed set over ``seeds/``, Dutch news over the
+gate's archive, the stores ``evals/gate.py`` caches), the evidence the model would be shown is
+built both ways: whole chunks in rank order (``chunks``, the budget ``ASSISTANT_EVIDENCE_TOKENS``
+had before) and the best sentences (``sentences``) at each budget. Reported per way and budget:
+the share of items whose evidence holds a gold answer (word boundaries, as the evaluation
+matches), and the mean and p95 of the evidence's tokens in the chat model's own tokenizer (what
+llama.cpp evaluates). Tune the budget on ``dev`` only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "evals"))
+
+
+def main() -> None:
+    from gate import gate_dir
+
+    from assistant.api import Assistant
+    from assistant.evaluation import is_correct, load_gold, select_split
+    from assistant.evidence import format_evidence, number_evidence, select_sentences
+    from assistant.grounding import content_words, share_found
+    from assistant.language import detect_language
+    from assistant.models import CHAT_MODELS, resolve
+    from assistant.settings import Settings
+    from assistant.text import words
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--split", default="dev")
+    parser.add_argument("--budgets", type=int, nargs="+", default=[150, 250, 350, 450])
+    parser.add_argument("--chunk-budget", type=int, default=700)
+    parser.add_argument("--blend", nargs="+", default=["0:0"], metavar="LEX:RANK",
+                        help="score = cosine + LEX * share of the question's content words in "
+                             "the sentence + RANK / (1 + its chunk's rank); one way per pair")
+    args = parser.parse_args()
+
+    base = gate_dir()
+    settings = Settings.from_env(data_dir=base / "data")
+    bot = Assistant.from_settings(settings)
+    from llama_cpp import Llama
+
+    tok = Llama(model_path=resolve(settings.chat_model, settings.models_dir, CHAT_MODELS),
+                vocab_only=True, verbose=False)
+
+    def qwen_tokens(text: str) -> int:
+        return len(tok.tokenize(text.encode("utf-8"), add_bos=False))
+
+    items = [i for name in ("seeds", "dpg")
+             for i in select_split(load_gold(ROOT / "evals" / f"{name}.jsonl"), args.split)
+             if i.answers and not i.history]
+    blends = [tuple(float(x) for x in b.split(":")) for b in args.blend]
+    ways = [("chunks", args.chunk_budget, 0.0, 0.0)] + [
+        ("sentences", b, lex, rank) for lex, rank in blends for b in args.budgets]
+    hits = {w: 0 for w in ways}
+    tokens: dict[tuple[str, int, float, float], list[int]] = {w: [] for w in ways}
+    for item in items:
+        retrieved = bot.retriever.retrieve(item.question, settings.top_k,
+                                           language=detect_language(item.question))
+        records = [r.record for r in retrieved]
+        candidates = number_evidence(records, 1 << 30, bot.count_tokens)
+        cosine = bot.similarity(item.question, [c.text for c in candidates])
+        asked = content_words(item.question)
+        lexical = [share_found(asked, set(words(c.text))) for c in candidates]
+        rank = {r.id: i for i, r in enumerate(records)}
+        for way in ways:
+            if way[0] == "chunks":
+                evidence = number_evidence(records, way[1], bot.count_tokens)
+            else:
+                scores = [c + way[2] * lx + way[3] / (1 + rank[s.chunk_id])
+                          for c, lx, s in zip(cosine, lexical, candidates, strict=True)]
+                evidence = select_sentences(candidates, scores, way[1], bot.count_tokens)
+            text = format_evidence(evidence)
+            hits[way] += is_correct(text, item.answers, item.match)
+            tokens[way].append(qwen_tokens(text))
+    print(f"{len(items)} answerable {args.split} items (seeds + Dutch news), top_k "
+          f"{settings.top_k}")
+    print("| evidence | budget (tiktoken) | blend lex:rank | answer in evidence | "
+          "tokens, mean / p95 (Qwen) |")
+    print("|---|---|---|---|---|")
+    for way in ways:
+        t = tokens[way]
+        print(f"| {way[0]} | {way[1]} | {way[2]:g}:{way[3]:g} | {hits[way] / len(items):.3f} | "
+              f"{np.mean(t):.0f} / {np.percentile(t, 95):.0f} |")
+
+
+if __name__ == "__main__":
+    main()
