@@ -104,6 +104,8 @@ class Assistant:
         self.chain = build_chain(self.retriever, self.chat_model, count_tokens, ChainConfig(
             top_k=settings.top_k, evidence_tokens=settings.evidence_tokens,
             evidence_selection=settings.evidence_selection,
+            # a server keeps its response_format (ASSISTANT_LLM_JSON_MODE decides there)
+            json_grammar=bool(settings.json_grammar or settings.llm_base_url),
             max_answer_tokens=settings.max_answer_tokens,
             archive_language=settings.archive_language,
             calibrator=load_calibrator(settings.calibration), similarity=self.similarity))

@@ -86,6 +86,9 @@ class ChainConfig:
     # "sentences": the retrieved chunks' sentences that score best against the question (by
     # ``similarity``) fill the budget; "chunks": whole chunks in rank order
     evidence_selection: str = "sentences"
+    # constrain the reply with REPLY_SCHEMA's grammar; without it the model is only asked for
+    # the JSON (the reader is tolerant, and stops the model when the answer string closes)
+    json_grammar: bool = True
     max_answer_tokens: int = 256
     archive_language: str = "nl"
     calibrator: Calibrator | None = None  # None: no calibrated abstention (signals still kept)
@@ -151,6 +154,8 @@ def build_chain(retriever: Retriever, chat_model: Callable[[], BaseChatModel],
                                  language=LANGUAGE_NAMES[turn.language]))]}
 
     def model() -> Runnable:
+        if not config.json_grammar:
+            return chat_model().bind(max_tokens=config.max_answer_tokens)
         return chat_model().bind(max_tokens=config.max_answer_tokens,
                                  response_format={"type": "json_object", "schema": REPLY_SCHEMA})
 
@@ -183,6 +188,8 @@ def stream_answer(chain: Chain, turn: Turn) -> Iterator[StreamItem]:
     for chunk in chain.model().stream(turn.messages):
         piece = reader.feed(str(chunk.content))
         if not piece:
+            if reader.done:
+                break  # the answer string closed: nothing more to read
             continue
         logprobs.extend(chunk.response_metadata.get("logprobs") or [None])
         if "first_model_token" not in turn.timings:  # the answer string has begun, so the
@@ -192,8 +199,8 @@ def stream_answer(chain: Chain, turn: Turn) -> Iterator[StreamItem]:
         for sentence in gate.feed(piece):
             turn.timings.setdefault("first_token", round(time.perf_counter() - started, 3))
             yield sentence
-        if gate.stopped:
-            break  # a refused sentence ends the answer: stop the model writing
+        if gate.stopped or reader.done:
+            break  # a refused sentence ends the answer (or it closed): stop the model writing
     for sentence in gate.finish():
         turn.timings.setdefault("first_token", round(time.perf_counter() - started, 3))
         yield sentence

@@ -62,6 +62,7 @@ class ScriptedChat(BaseChatModel):
     script: Any
     prompts: list[str] = Field(default_factory=list)
     calls_kwargs: list[dict[str, Any]] = Field(default_factory=list)
+    streamed: list[str] = Field(default_factory=list)  # the pieces a stream was asked for
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     @property
@@ -89,6 +90,7 @@ class ScriptedChat(BaseChatModel):
                 **kwargs: Any) -> Iterator[ChatGenerationChunk]:
         reply = self._reply(messages, kwargs)
         for i in range(0, len(reply), 7):  # odd-sized pieces cut through escapes and markers
+            self.streamed.append(reply[i:i + 7])
             yield ChatGenerationChunk(message=AIMessageChunk(content=reply[i:i + 7]))
 
 
