@@ -106,7 +106,8 @@ def time_assistant(bot: Assistant, question: str, llama: Any) -> dict[str, Any]:
     total = time.perf_counter() - t0
     assert answer is not None
     return {"first": first if first is not None else total, "total": total,
-            "answer": answer.text, "abstained": answer.abstained, **perf(llama)}
+            "answer": answer.text, "abstained": answer.abstained, "timings": answer.timings,
+            **perf(llama)}
 
 
 def time_textbook(prompt: str, llama: Any, max_tokens: int) -> dict[str, Any]:
@@ -150,7 +151,8 @@ def main() -> None:
     base = gate_dir()
     bot = Assistant.from_settings(Settings.from_env(data_dir=base / "data"))
     report = bot.ingest(base / "docs")  # a no-op once the gate store is built
-    print(f"archive: {bot.store.count()} chunks ({report})", flush=True)
+    print(f"archive: {bot.store.count()} chunks, {len(report.unchanged) + len(report.added)} "
+          "articles", flush=True)
     textbook = Textbook(bot, base / "docs", base)
     started = time.perf_counter()
     bot.warm_up()
@@ -202,6 +204,9 @@ def summarize(rows: list[dict[str, Any]]) -> None:
           f" {speed('bare', 'n_prompt', 't_prompt'):.1f} tok/s, generation "
           f"{speed('ours', 'n_gen', 't_gen'):.1f} / {speed('bare', 'n_gen', 't_gen'):.1f} tok/s "
           "(assistant / textbook)")
+    steps = ["condense", "retrieve", "screen", "first_model_token", "first_token", "answer"]
+    print("assistant's steps, mean s (cumulative from first_model_token on): " + ", ".join(
+        f"{k} {np.mean([r['ours']['timings'].get(k, 0.0) for r in rows]):.2f}" for k in steps))
     answered = sum(not r["ours"]["abstained"] for r in rows)
     print(f"{len(rows)} questions, the assistant answered {answered}")
 

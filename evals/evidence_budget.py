@@ -40,9 +40,10 @@ def main() -> None:
     parser.add_argument("--split", default="dev")
     parser.add_argument("--budgets", type=int, nargs="+", default=[150, 250, 350, 450])
     parser.add_argument("--chunk-budget", type=int, default=700)
-    parser.add_argument("--blend", nargs="+", default=["0:0"], metavar="LEX:RANK",
-                        help="score = cosine + LEX * share of the question's content words in "
-                             "the sentence + RANK / (1 + its chunk's rank); one way per pair")
+    parser.add_argument("--blend", nargs="+", default=["0:0"], metavar="LEX:RANK[:COS]",
+                        help="score = COS (default 1) * cosine + LEX * share of the "
+                             "question's content words in the sentence + RANK / (1 + its "
+                             "chunk's rank); one way per triple")
     args = parser.parse_args()
 
     base = gate_dir()
@@ -59,11 +60,11 @@ def main() -> None:
     items = [i for name in ("seeds", "dpg")
              for i in select_split(load_gold(ROOT / "evals" / f"{name}.jsonl"), args.split)
              if i.answers and not i.history]
-    blends = [tuple(float(x) for x in b.split(":")) for b in args.blend]
-    ways = [("chunks", args.chunk_budget, 0.0, 0.0)] + [
-        ("sentences", b, lex, rank) for lex, rank in blends for b in args.budgets]
+    blends = [tuple(float(x) for x in (b + ":1").split(":")[:3]) for b in args.blend]
+    ways = [("chunks", args.chunk_budget, 0.0, 0.0, 1.0)] + [
+        ("sentences", b, lex, rank, cos) for lex, rank, cos in blends for b in args.budgets]
     hits = {w: 0 for w in ways}
-    tokens: dict[tuple[str, int, float, float], list[int]] = {w: [] for w in ways}
+    tokens: dict[tuple[str, int, float, float, float], list[int]] = {w: [] for w in ways}
     for item in items:
         retrieved = bot.retriever.retrieve(item.question, settings.top_k,
                                            language=detect_language(item.question))
@@ -77,7 +78,7 @@ def main() -> None:
             if way[0] == "chunks":
                 evidence = number_evidence(records, way[1], bot.count_tokens)
             else:
-                scores = [c + way[2] * lx + way[3] / (1 + rank[s.chunk_id])
+                scores = [way[4] * c + way[2] * lx + way[3] / (1 + rank[s.chunk_id])
                           for c, lx, s in zip(cosine, lexical, candidates, strict=True)]
                 evidence = select_sentences(candidates, scores, way[1], bot.count_tokens)
             text = format_evidence(evidence)
@@ -85,13 +86,13 @@ def main() -> None:
             tokens[way].append(qwen_tokens(text))
     print(f"{len(items)} answerable {args.split} items (seeds + Dutch news), top_k "
           f"{settings.top_k}")
-    print("| evidence | budget (tiktoken) | blend lex:rank | answer in evidence | "
+    print("| evidence | budget (tiktoken) | blend lex:rank:cosine | answer in evidence | "
           "tokens, mean / p95 (Qwen) |")
     print("|---|---|---|---|---|")
     for way in ways:
         t = tokens[way]
-        print(f"| {way[0]} | {way[1]} | {way[2]:g}:{way[3]:g} | {hits[way] / len(items):.3f} | "
-              f"{np.mean(t):.0f} / {np.percentile(t, 95):.0f} |")
+        print(f"| {way[0]} | {way[1]} | {way[2]:g}:{way[3]:g}:{way[4]:g} | "
+              f"{hits[way] / len(items):.3f} | {np.mean(t):.0f} / {np.percentile(t, 95):.0f} |")
 
 
 if __name__ == "__main__":
