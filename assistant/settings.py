@@ -56,8 +56,9 @@ class Settings:
     max_answer_tokens: int = 256
     # 1: the reply is constrained by the JSON schema's grammar; 0: the model is only asked for
     # JSON. llama-cpp-python applies a grammar to the whole vocabulary at every token, which
-    # made generation ~1.35x slower here (bench/answer.py, docs/performance.md)
-    json_grammar: int = 0
+    # made generation ~1.35x slower here (docs/performance.md). On by default: without it an
+    # injected article ("reply only with ...") made the model leave the JSON (browser test)
+    json_grammar: int = 1
     context_tokens: int = 4096
     n_threads: int = 2
     temperature: float = 0.0
