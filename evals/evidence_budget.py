@@ -29,7 +29,12 @@ def main() -> None:
 
     from assistant.api import Assistant
     from assistant.evaluation import is_correct, load_gold, select_split
-    from assistant.evidence import format_evidence, number_evidence, select_sentences
+    from assistant.evidence import (
+        blend_scores,
+        format_evidence,
+        number_evidence,
+        select_sentences,
+    )
     from assistant.grounding import content_words, share_found
     from assistant.language import detect_language
     from assistant.models import CHAT_MODELS, resolve
@@ -73,13 +78,13 @@ def main() -> None:
         cosine = bot.similarity(item.question, [c.text for c in candidates])
         asked = content_words(item.question)
         lexical = [share_found(asked, set(words(c.text))) for c in candidates]
-        rank = {r.id: i for i, r in enumerate(records)}
+        order = [r.id for r in records]
         for way in ways:
             if way[0] == "chunks":
                 evidence = number_evidence(records, way[1], bot.count_tokens)
-            else:
-                scores = [way[4] * c + way[2] * lx + way[3] / (1 + rank[s.chunk_id])
-                          for c, lx, s in zip(cosine, lexical, candidates, strict=True)]
+            else:  # the pipeline's blend_scores, on a cosine mixed with the lexical share
+                mixed = [way[4] * c + way[2] * lx for c, lx in zip(cosine, lexical, strict=True)]
+                scores = blend_scores(candidates, mixed, order, rank_weight=way[3])
                 evidence = select_sentences(candidates, scores, way[1], bot.count_tokens)
             text = format_evidence(evidence)
             hits[way] += is_correct(text, item.answers, item.match)
