@@ -13,6 +13,10 @@ each complete one against the evidence before anything is shown:
   not is handed to ``rewrite`` (a translation step) once and checked again;
 - the first sentence must also convince ``accept`` (the calibrated abstention model).
 
+While the model is still writing, a sentence that needs a rewrite is held back, with every
+sentence after it, until ``finish``: the rewrite asks the same model, which must not be called
+while its stream is open (llama.cpp serves one call at a time).
+
 A sentence that passes is released and never taken back. The first refused sentence ends the
 answer: when nothing was released yet, the answer abstains with the reason; otherwise the
 answer is the sentences released so far. So the text a reader saw is always the final text::
@@ -86,6 +90,7 @@ class SentenceGate:
     stopped: bool = False
     rewritten: int = 0  # sentences that passed only after a rewrite
     _buffer: str = ""
+    _held: list[str] = field(default_factory=list)  # waiting for the stream to end (a rewrite)
 
     @property
     def text(self) -> str:
@@ -96,21 +101,26 @@ class SentenceGate:
             return []
         self._buffer += piece
         complete, self._buffer = split_complete(self._buffer)
-        return self._release(complete)
+        return self._release(complete, final=False)
 
     def finish(self) -> list[str]:
         """Check what is left (the last sentence); after this the answer is final."""
         rest, self._buffer = self._buffer, ""
-        out = self._release([rest] if rest.strip() and not self.stopped else [])
+        held, self._held = self._held, []
+        out = self._release(held + ([rest] if rest.strip() else []), final=True)
         if not self.released and not self.reason:
             self.reason = "the model wrote no answer"
         return out
 
-    def _release(self, sentences: list[str]) -> list[str]:
+    def _release(self, sentences: list[str], final: bool) -> list[str]:
         out: list[str] = []
         for raw in sentences:
             if self.stopped:
                 break
+            if self._held or (not final and self.rewrite is not None
+                              and self.needs_rewrite(raw.strip())):
+                self._held.append(raw)  # rewritten (and checked) once the stream has ended
+                continue
             lead = " " if self.released else ""
             checked, why = self.check(raw.strip())
             if checked is not None and not self.released and self.accept is not None:
@@ -143,6 +153,11 @@ class SentenceGate:
                 self.rewritten += 1
                 return translated, ""
         return None, "the answer is not written in the question's language"
+
+    def needs_rewrite(self, sentence: str) -> bool:
+        """Whether ``check`` would hand this sentence to ``rewrite``."""
+        fixed, _ = self._grounded(sentence)
+        return fixed is not None and not consistent(fixed, self.language)
 
     def _grounded(self, sentence: str) -> tuple[str | None, str]:
         text = align_markers(sentence, self.evidence, self.declared)

@@ -69,7 +69,12 @@ class ScriptedChat(BaseChatModel):
     def _llm_type(self) -> str:
         return "scripted"
 
+    streaming: bool = False  # a stream is open (llama.cpp would deadlock on another call)
+
     def _reply(self, messages: list[BaseMessage], kwargs: dict[str, Any]) -> str:
+        if self.streaming:
+            raise AssertionError("ScriptedChat: called while a stream is open (a deadlock on "
+                                 "the in-process model)")
         prompt = "\n".join(str(m.content) for m in messages)
         self.prompts.append(prompt)
         self.calls_kwargs.append(kwargs)
@@ -89,9 +94,13 @@ class ScriptedChat(BaseChatModel):
                 run_manager: CallbackManagerForLLMRun | None = None,
                 **kwargs: Any) -> Iterator[ChatGenerationChunk]:
         reply = self._reply(messages, kwargs)
-        for i in range(0, len(reply), 7):  # odd-sized pieces cut through escapes and markers
-            self.streamed.append(reply[i:i + 7])
-            yield ChatGenerationChunk(message=AIMessageChunk(content=reply[i:i + 7]))
+        self.streaming = True
+        try:
+            for i in range(0, len(reply), 7):  # odd-sized pieces cut through escapes, markers
+                self.streamed.append(reply[i:i + 7])
+                yield ChatGenerationChunk(message=AIMessageChunk(content=reply[i:i + 7]))
+        finally:
+            self.streaming = False
 
 
 def free_port() -> int:

@@ -189,6 +189,29 @@ def test_a_sentence_in_the_wrong_language_is_translated_before_it_is_shown(
     assert shown[0].startswith("The Turkish navy ship Kinaliada docked")
 
 
+def test_a_rewrite_waits_for_the_stream_to_end_and_the_order_is_kept(
+        make_assistant: Any, seed_dir: Path) -> None:
+    """The translation step calls the same model: never while the answer is still streaming
+    (the fake refuses, as the in-process model would deadlock)."""
+    def script(prompt: str) -> str:
+        if prompt.startswith("Translate this sentence into English"):
+            n = prompt.split("[", 1)[1].split("]", 1)[0]
+            return f"The Turkish navy ship Kinaliada docked in the port of Benghazi [{n}]."
+        n = number_of(prompt, "Kinaliada aan de haven")
+        m = number_of(prompt, "Haftar bracht eveneens")
+        return reply([n, m], f"Het Turkse marineschip Kinaliada heeft aangemeerd in de haven van "
+                             f"Benghazi [{n}]. Haftar also visited the ship Kinaliada [{m}]. "
+                             "It was a long and friendly visit to the Turkish navy ship.")
+
+    bot = make_assistant(script)
+    bot.ingest(seed_dir)
+    items = list(bot.stream("Which ship docked in the port of Benghazi?"))
+    shown = [i for i in items if isinstance(i, str)]
+    assert "".join(shown) == items[-1].text
+    assert shown[0].startswith("The Turkish navy ship Kinaliada docked")
+    assert shown[1].startswith(" Haftar also visited")
+
+
 def test_left_out_articles_are_not_searched(make_assistant: Any, seed_dir: Path) -> None:
     bot = make_assistant([])  # the model is never asked: nothing is left to read
     bot.ingest(seed_dir)
