@@ -12,7 +12,7 @@ until the token budget is spent::
     >>> [(s.number, s.text, s.start) for s in ev]
     [(1, 'Kalin met Haftar.', 0), (2, 'Begec was there.', 18)]
     >>> print(format_evidence(ev))
-    Article "T" (2025-08-26, a.txt):
+    Article of 2025-08-26:
     [1] Kalin met Haftar.
     [2] Begec was there.
 
@@ -138,15 +138,17 @@ def select_sentences(sentences: Sequence[EvidenceSentence], scores: Sequence[flo
 
 
 def format_evidence(sentences: Sequence[EvidenceSentence]) -> str:
-    """The evidence block of the prompt: sentences under their article, in number order."""
+    """The evidence block of the prompt: sentences under their article's date, in number order.
+
+    The title is left out: it is often the article's first sentence, and a fact the model read
+    there it could only cite to some other sentence (and its tokens are the cost)."""
     lines: list[str] = []
     current: str | None = None
     for s in sentences:
         if s.doc_id != current:
             if lines:
                 lines.append("")
-            meta = ", ".join(x for x in (s.date, s.source) if x)
-            lines.append(f'Article "{s.title}" ({meta}):')
+            lines.append(f"Article of {s.date}:" if s.date else "Article (undated):")
             current = s.doc_id
         lines.append(f"[{s.number}] {s.text}")
     return "\n".join(lines)

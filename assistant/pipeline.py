@@ -82,7 +82,7 @@ class Chain:
 @dataclass(frozen=True)
 class ChainConfig:
     top_k: int = 4
-    evidence_tokens: int = 250
+    evidence_tokens: int = 300
     # "sentences": the retrieved chunks' sentences that score best against the question (by
     # ``similarity``) fill the budget; "chunks": whole chunks in rank order
     evidence_selection: str = "sentences"

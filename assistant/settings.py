@@ -66,11 +66,10 @@ class Settings:
     # the evidence the model reads, in tiktoken tokens. "sentences": the retrieved chunks'
     # sentences closest to the question (EmbeddingGemma, across languages, plus a bonus for
     # their chunk's rank) fill it; "chunks": whole chunks in rank order (use ~700 with those).
-    # evals/evidence_budget.py on dev: the answer is in the evidence for 0.961 of the items at
-    # 200, 0.969 at 250 (~360 Qwen tokens), whole chunks at 700: 0.976 (~775). At 200 the
-    # model answered the page's example "Wie leidde de Turkse defensiedelegatie?" wrongly
-    # (the browser tests caught it); at 250 it names Altindag
-    evidence_tokens: int = 250
+    # evals/evidence_budget.py on dev (article titles left out of the prompt): the answer is in
+    # the evidence for 0.969 of the items at 250 (~300 Qwen tokens) and 0.976 at 300 (~360),
+    # as with whole chunks at 700 (~705); more budget finds no more
+    evidence_tokens: int = 300
     evidence_selection: str = "sentences"
     # calibrated abstention: "off" = none (signals are still recorded), "shipped" = the
     # coefficients in assistant/data/abstention.json, a path = your own (assistant calibrate).
