@@ -42,7 +42,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"The assistant: http://{settings.host}:{settings.port} "
-          f"({len(bot.articles())} article(s) in {settings.data_dir})", flush=True)
+          f"({len(bot.articles())} article(s) in {settings.data_dir}); OpenAI-compatible "
+          f"endpoint: http://{settings.host}:{settings.port}/v1", flush=True)
     if auth is None and not is_loopback(settings.host):
         print(f"warning: serving {settings.host} with no password", file=sys.stderr)
     serve(bot, host=settings.host, port=settings.port, auth=auth)

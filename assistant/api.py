@@ -26,6 +26,7 @@ from .calibration import Calibrator
 from .chunking import tiktoken_counter
 from .embeddings import Embedder, SentenceTransformerEmbedder
 from .followup import Message, validate_history
+from .formats import ExportFields
 from .ingest import IngestReport, ingest_path
 from .models import CHAT_MODELS, EMBEDDING_MODELS, resolve
 from .pipeline import ChainConfig, Turn, build_chain, collect, stream_answer
@@ -37,6 +38,12 @@ from .uploads import save_uploads
 
 
 def make_embedder(settings: Settings) -> Embedder:
+    """The in-process model, or the embeddings server at ``ASSISTANT_EMBED_BASE_URL``."""
+    if settings.embed_base_url:
+        from .embed_server import RemoteEmbedder
+
+        return RemoteEmbedder(settings.embed_base_url, settings.embedding_model,
+                              model=settings.embed_model_name, api_key=settings.embed_api_key)
     path = resolve(settings.embedding_model, settings.models_dir, EMBEDDING_MODELS)
     return SentenceTransformerEmbedder(path, name=settings.embedding_model,
                                        batch_size=settings.embed_batch_size,
@@ -134,7 +141,11 @@ class Assistant:
                            chunk_tokens=self.settings.chunk_tokens,
                            overlap_tokens=self.settings.chunk_overlap_tokens,
                            count_tokens=self.count_tokens,
-                           max_bytes=int(self.settings.max_article_mb * 1_000_000), **options)
+                           max_bytes=int(self.settings.max_article_mb * 1_000_000),
+                           fields=ExportFields(text=self.settings.export_text_field,
+                                               title=self.settings.export_title_field,
+                                               date=self.settings.export_date_field,
+                                               id=self.settings.export_id_field), **options)
 
     def add_files(self, files: Sequence[str | Path],
                   on_progress: Callable[[int, int], object] | None = None) -> IngestReport:

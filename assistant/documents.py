@@ -10,6 +10,9 @@ every offset elsewhere in the assistant refers to this text. A first line that s
 
 A title line is a markdown heading (``# Title``) or a short first line without closing
 punctuation followed by more text; otherwise the title is the first sentence.
+
+HTML pages, PDFs and JSON Lines / CSV exports are read by ``formats``; ``load_articles`` gives
+the articles of any supported file (an export holds many).
 """
 
 from __future__ import annotations
@@ -24,8 +27,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .chunking import split_sentences
+from .formats import (
+    EXPORT_SUFFIXES,
+    PAGE_SUFFIXES,
+    PDF_SUFFIXES,
+    ExportFields,
+    Extracted,
+    FormatError,
+    export_rows,
+    html_page,
+    pdf_document,
+)
 
-SUFFIXES = (".txt", ".md")
+TEXT_SUFFIXES = (".txt", ".md")
+SUFFIXES = TEXT_SUFFIXES + PAGE_SUFFIXES + PDF_SUFFIXES + EXPORT_SUFFIXES
 _DATE_LEAD = re.compile(r"^\s*date[ \t]+(\S+)[ \t]*", re.IGNORECASE)
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _ZERO_WIDTH = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff]")
@@ -137,13 +152,8 @@ def decode(data: bytes) -> tuple[str, str]:
                       else "latin-1")
 
 
-def load_article(path: Path, root: Path, max_bytes: int | None = None) -> Article:
-    """Read and parse one file under ``root``; every refusal names the file and the reason.
-
-    Refused: links that lead out of ``root``, files over ``max_bytes`` (read in a bounded way,
-    never whole), empty and binary files, text that is neither UTF-8 nor unambiguous
-    cp1252/latin-1. The encoding used is kept in ``Article.encoding``.
-    """
+def _read(path: Path, root: Path, max_bytes: int | None) -> tuple[str, bytes]:
+    """The file's name under ``root`` and its bytes (at most ``max_bytes``, read bounded)."""
     source = path.relative_to(root).as_posix() if path != root else path.name
     if path.is_symlink():
         try:
@@ -157,6 +167,17 @@ def load_article(path: Path, root: Path, max_bytes: int | None = None) -> Articl
                            "(ASSISTANT_MAX_ARTICLE_MB)")
     if not data.strip():
         raise ArticleError(f"{source}: empty file")
+    return source, data
+
+
+def load_article(path: Path, root: Path, max_bytes: int | None = None) -> Article:
+    """Read and parse one text file under ``root``; every refusal names the file and the reason.
+
+    Refused: links that lead out of ``root``, files over ``max_bytes`` (read in a bounded way,
+    never whole), empty and binary files, text that is neither UTF-8 nor unambiguous
+    cp1252/latin-1. The encoding used is kept in ``Article.encoding``.
+    """
+    source, data = _read(path, root, max_bytes)
     head = data[:4096]
     utf16 = head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
     if not utf16 and (b"\x00" in head or sum(b < 9 or 13 < b < 32 for b in head) > len(head) // 20):
@@ -168,6 +189,56 @@ def load_article(path: Path, root: Path, max_bytes: int | None = None) -> Articl
                            "and not unambiguous cp1252/latin-1 either") from None
     article = parse_article(raw, source)
     return dataclasses.replace(article, encoding=encoding) if encoding != "utf-8" else article
+
+
+def load_articles(path: Path, root: Path, max_bytes: int | None = None,
+                  fields: ExportFields | None = None) -> list[Article]:
+    """The articles of one file of any supported type (``SUFFIXES``): one, or one a row of an
+    export. An export as a whole has no size limit; each of its rows has ``max_bytes``.
+    A bad row refuses the whole export, naming the row."""
+    suffix = path.suffix.lower()
+    if suffix in TEXT_SUFFIXES:
+        return [load_article(path, root, max_bytes)]
+    source, data = _read(path, root, None if suffix in EXPORT_SUFFIXES else max_bytes)
+    try:
+        if suffix in PAGE_SUFFIXES:
+            return [extracted_article(html_page(data, source))]
+        if suffix in PDF_SUFFIXES:
+            return [extracted_article(pdf_document(data, source))]
+        if suffix in EXPORT_SUFFIXES:
+            rows = export_rows(data, source, fields or ExportFields())
+            too_long = [r.source for r in rows
+                        if max_bytes is not None and len(r.body.encode("utf-8")) > max_bytes]
+            if too_long:
+                raise ArticleError(f"{too_long[0]}: text larger than the limit of "
+                                   f"{max_bytes:,} bytes (ASSISTANT_MAX_ARTICLE_MB)")
+            return [extracted_article(r) for r in rows]
+    except FormatError as exc:
+        raise ArticleError(str(exc)) from None
+    except UnicodeDecodeError as exc:
+        raise ArticleError(f"{source}: not UTF-8 (byte 0x{data[exc.start]:02x} at "
+                           f"{exc.start})") from None
+    raise ArticleError(f"{source}: unsupported file type {suffix!r} "
+                       f"(supported: {', '.join(SUFFIXES)})")
+
+
+def extracted_article(e: Extracted) -> Article:
+    """The stored ``Article`` of extracted text: the title as its first line, then the body.
+
+    >>> a = extracted_article(Extracted("p.html", "Brug open", "2025-08-26", "De brug is open."))
+    >>> (a.title, a.date, a.text, a.text[a.body_start:])
+    ('Brug open', '2025-08-26', 'Brug open\\n\\nDe brug is open.', 'De brug is open.')
+    """
+    title = normalise(e.title).replace("\n", " ")
+    body = normalise(e.body)
+    if not body:
+        raise ArticleError(f"{e.source}: no article text")
+    text = f"{title}\n\n{body}" if title else body
+    doc_id = document_id(f"date {e.date}\n{text}" if e.date else text)
+    if not title:
+        title, start = _title(text, e.source)
+        return Article(doc_id, e.source, title, e.date, text, start)
+    return Article(doc_id, e.source, title, e.date, text, len(title) + 2)
 
 
 def article_files(root: Path) -> list[Path]:

@@ -19,8 +19,9 @@ from typing import Any
 from tqdm import tqdm
 
 from .chunking import Chunk, TokenCounter, chunk_text
-from .documents import Article, ArticleError, article_files, load_article
+from .documents import Article, ArticleError, article_files, load_articles
 from .embeddings import Embedder
+from .formats import ExportFields
 from .store import ChunkRecord, ManifestEntry, Store
 
 EMBED_GROUP = 256  # chunks handed to the embedder and the store at once
@@ -108,11 +109,13 @@ def ingest_path(path: Path, store: Store, embedder: Embedder, *, chunk_tokens: i
                 overlap_tokens: int, count_tokens: TokenCounter, progress: bool = True,
                 log: Callable[[str], object] | None = None, root: Path | None = None,
                 on_progress: Callable[[int, int], object] | None = None,
-                max_bytes: int | None = None) -> IngestReport:
+                max_bytes: int | None = None,
+                fields: ExportFields | None = None) -> IngestReport:
     """Bring the store in line with ``path`` (a folder, or one file) and report what changed.
 
     Sources are named relative to ``root`` (default: the folder, or the file's folder);
-    ``on_progress(done, total)`` is called as chunks are embedded.
+    ``on_progress(done, total)`` is called as chunks are embedded; ``fields`` names the fields
+    of JSON Lines / CSV exports (one article a row, named ``<file>#<row id>``).
     """
     started = time.perf_counter()
     report = IngestReport()
@@ -129,15 +132,16 @@ def ingest_path(path: Path, store: Store, embedder: Embedder, *, chunk_tokens: i
     articles: list[Article] = []
     for file in files:
         try:
-            article = load_article(file, root, max_bytes)
+            loaded = load_articles(file, root, max_bytes, fields)
         except (ArticleError, OSError) as exc:
             source = file.relative_to(root).as_posix()
             report.failed.append({"source": source, "reason": _reason(exc, source)})
             continue
-        articles.append(article)
-        if article.encoding != "utf-8":
-            report.notes.append({"source": article.source,
-                                 "note": f"not UTF-8: read as {article.encoding}"})
+        articles.extend(loaded)
+        for article in loaded:
+            if article.encoding != "utf-8":
+                report.notes.append({"source": article.source,
+                                     "note": f"not UTF-8: read as {article.encoding}"})
 
     doc_refs: dict[str, set[str]] = {}
     for entry in manifest.values():
@@ -157,8 +161,13 @@ def ingest_path(path: Path, store: Store, embedder: Embedder, *, chunk_tokens: i
 
     failed_sources = {f["source"] for f in report.failed}
     seen = {a.source for a in articles} | failed_sources
+    # gone: what the folder (or the export file) held before and does not now; the rows of an
+    # export that failed this time are kept, as a failed file is
+    read = {f.relative_to(root).as_posix() for f in files}
     gone = [e for e in manifest.values()
-            if e.extra.get("root") == root_key and e.source not in seen and path.is_dir()]
+            if e.extra.get("root") == root_key and e.source not in seen
+            and e.source.split("#", 1)[0] not in failed_sources
+            and (path.is_dir() or ("#" in e.source and e.source.split("#", 1)[0] in read))]
 
     known_chunks = {e.doc_id: e.n_chunks for e in manifest.values()}
     _store_articles(to_embed, store, embedder, doc_refs, known_chunks, report, root_key,

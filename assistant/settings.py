@@ -82,13 +82,26 @@ class Settings:
     llm_api_key: str | None = None
     llm_model: str | None = None  # the server's model name (default: ASSISTANT_CHAT_MODEL)
     llm_json_mode: str = "json_schema"  # json_schema | json_object (llama-cpp-python) | none
+    # an OpenAI-compatible embeddings server (`assistant embed-serve`) for ingestion and
+    # queries instead of the in-process model; its model name defaults to ASSISTANT_EMBEDDING_MODEL
+    embed_base_url: str | None = None  # http://host:port/v1
+    embed_api_key: str | None = None
+    embed_model_name: str | None = None
     # the chat page
     host: str = "127.0.0.1"
     port: int = 7860
     max_upload_mb: float = 20.0
     auth: str | None = None  # "user:password" for the chat page (required off 127.0.0.1)
     allow_public: int = 0  # 1: serve a non-loopback address without auth (you were warned)
-    max_article_mb: float = 5.0  # larger article files are refused at ingestion
+    # the OpenAI-compatible endpoint (/v1): with a token, every request needs
+    # "Authorization: Bearer <token>"; without one, only requests from this machine are served
+    api_token: str | None = None
+    max_article_mb: float = 5.0  # larger article files (or export rows) are refused
+    # JSON Lines / CSV exports (one article a row): the fields that hold each part
+    export_text_field: str = "text"
+    export_title_field: str = "title"
+    export_date_field: str = "date"
+    export_id_field: str = "id"
     queue_size: int = 32  # requests waiting for the model before new ones are turned away
     examples: str = ("Who attended the meeting in Benghazi?|"
                      "Wie leidde de Turkse defensiedelegatie?|"

@@ -1,7 +1,7 @@
 """Uploaded article files: checked (type, size) and copied into the data folder under safe names.
 
 Whatever a browser calls a file, it is stored as ``<data_dir>/uploads/<safe name>``: no folders,
-no dot files, no odd characters, only ``.txt`` and ``.md``.
+no dot files, no odd characters, only the article types ``documents.SUFFIXES`` names.
 
     >>> safe_name("../../etc/Report (final).MD")
     'Report_final.md'
@@ -49,7 +49,8 @@ def save_uploads(files: Sequence[str | Path], folder: Path, max_bytes: int) -> S
         path = Path(file)
         name = safe_name(path.name)
         if name is None:
-            result.rejected.append({"source": path.name, "reason": "not a .txt or .md file"})
+            result.rejected.append({"source": path.name, "reason": "not an article file ("
+                                     + ", ".join(SUFFIXES) + ")"})
             continue
         try:
             size = path.stat().st_size

@@ -27,16 +27,17 @@ from typing import Any
 
 from .answer import Answer, Found
 from .api import Assistant
-from .documents import ArticleError, parse_date
+from .documents import SUFFIXES, ArticleError, parse_date
 from .models import ModelError
+from .openai_api import routes
 from .settings import SettingsError
 from .sources import articles_table, found_section, link_markers, sources_panel
 from .store import StoreError
 
 log = logging.getLogger(__name__)
 
-EMPTY_ARCHIVE = ("The archive is empty: add articles (.txt, .md) under **Archive** on the right, "
-                 "or run `assistant ingest FOLDER`.")
+EMPTY_ARCHIVE = ("The archive is empty: add articles (.txt, .md, .html, .pdf, .jsonl, .csv) "
+                 "under **Archive** on the right, or run `assistant ingest FOLDER`.")
 
 CSS = """
 #sources .sources-scroll { max-height: 640px; overflow-y: auto; padding-right: 4px; }
@@ -288,8 +289,9 @@ class ChatPage:
                     gr.Markdown("### Sources")
                     sources = gr.HTML(sources_panel([]), elem_id="sources")
                     with gr.Accordion("Archive", open=False, elem_id="archive-panel"):
-                        files = gr.File(label="Add articles (.txt, .md)", file_count="multiple",
-                                        file_types=[".txt", ".md"], elem_id="upload")
+                        files = gr.File(label="Add articles (.txt .md .html .pdf .jsonl .csv)",
+                                        file_count="multiple", file_types=list(SUFFIXES),
+                                        elem_id="upload")
                         status = gr.Markdown(elem_id="upload-status")
                         archive = gr.HTML(elem_id="archive")
 
@@ -307,7 +309,8 @@ class ChatPage:
 
 
 def serve(bot: Assistant, *, host: str, port: int, block: bool = True, **launch: Any) -> Any:
-    """Build the page, bound the queue, and start serving on ``host:port``."""
+    """Build the page, bound the queue, and start serving on ``host:port`` (with the
+    OpenAI-compatible endpoint under ``/v1``)."""
     def warm_up() -> None:
         try:
             bot.warm_up()
@@ -317,7 +320,9 @@ def serve(bot: Assistant, *, host: str, port: int, block: bool = True, **launch:
     threading.Thread(target=warm_up, name="warm-up", daemon=True).start()
     page = ChatPage(bot).build()
     page.queue(max_size=bot.settings.queue_size)
+    # the OpenAI-compatible endpoint's routes come first in the server's app
     page.launch(server_name=host, server_port=port, css=CSS, head=HEAD, footer_links=["api"],
                 max_file_size=int(bot.settings.max_upload_mb * 1_000_000),
-                prevent_thread_lock=not block, show_error=False, **launch)
+                prevent_thread_lock=not block, show_error=False,
+                app_kwargs={"routes": routes(bot, bot.settings.api_token)}, **launch)
     return page

@@ -65,11 +65,12 @@ def test_binary_and_undecodable_files_are_refused_cp1252_is_read(tmp_path: Path)
     assert load_article(tmp_path / "u16.txt", tmp_path).text == "Één zin."
 
 
-def test_article_files_finds_txt_and_md_and_skips_hidden(tmp_path: Path) -> None:
-    for name in ["a.txt", "b.md", "c.pdf", ".hidden.txt", "sub/d.txt", ".git/e.txt"]:
+def test_article_files_finds_article_types_and_skips_hidden(tmp_path: Path) -> None:
+    for name in ["a.txt", "b.md", "c.pdf", "d.docx", "e.HTML", "f.jsonl", ".hidden.txt",
+                 "sub/d.txt", ".git/e.txt", "g.exe"]:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("Tekst.")
     assert [p.relative_to(tmp_path).as_posix() for p in article_files(tmp_path)] == [
-        "a.txt", "b.md", "sub/d.txt"]
+        "a.txt", "b.md", "c.pdf", "e.HTML", "f.jsonl", "sub/d.txt"]
     with pytest.raises(ArticleError, match="no such file or folder"):
         article_files(tmp_path / "missing")

@@ -145,3 +145,82 @@ def test_answers_stream_from_an_openai_compatible_server(llm_url: str, real_assi
     assert answer.timings["first_token"] < answer.timings["total"]
     erdogan = bot.ask("What did President Erdogan say about the meeting?")
     assert erdogan.abstained
+
+
+# --- an embeddings server -----------------------------------------------------------------------
+
+def test_ingest_and_ask_through_an_embeddings_server(settings: Settings, seed_dir: Path,
+                                                     tmp_path: Path) -> None:
+    """The shipped server in front of the hash embedder: the client gets its exact vectors
+    (float and base64), ingestion and queries go through it, and a token is enforced."""
+    import threading
+
+    import numpy as np
+    import uvicorn
+    from openai import OpenAI
+
+    from assistant.api import make_embedder
+    from assistant.embed_server import embeddings_app
+
+    local = HashEmbedder()
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(embeddings_app(local, token="k"), host="127.0.0.1",
+                                           port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        while not server.started:
+            time.sleep(0.05)
+        s = settings.replace(embed_base_url=f"http://127.0.0.1:{port}/v1", embed_api_key="k",
+                             embedding_model=local.name, embed_model_name=local.name)
+        remote = make_embedder(s)
+        texts = ["Kalin ontmoette Haftar in Benghazi.", "Begec nam ook deel."]
+        assert np.allclose(remote.embed_documents(texts), local.embed_documents(texts),
+                           atol=1e-6)
+        assert np.allclose(remote.embed_query(texts[0]), local.embed_query(texts[0]), atol=1e-6)
+        packed = OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="k").embeddings.create(
+            model=local.name, input=texts)  # the client's default: base64 vectors
+        assert np.allclose(packed.data[1].embedding, local.embed_documents(texts)[1], atol=1e-6)
+        with pytest.raises(Exception, match="401"):
+            OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="wrong",
+                   max_retries=0).embeddings.create(model=local.name, input=texts)
+        store = make_store(s, remote.name)
+        bot = Assistant(s, store, remote, ScriptedChat(script=script, prompts=[],
+                                                       calls_kwargs=[]))
+        before = len(local.calls)
+        report = bot.ingest(seed_dir)
+        assert report.added == [SEED_FILE.name] and len(local.calls) > before
+        answer = bot.ask("Who did Ibrahim Kalin meet in Benghazi?")
+        assert not answer.abstained and "Kalin" in answer.citations[0].quote
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+@pytest.mark.integration
+def test_embedding_server_vectors_match_in_process(real_assistant: Any, settings: Settings,
+                                                   seed_dir: Path, tmp_path: Path) -> None:
+    """``assistant embed-serve`` with the real EmbeddingGemma, in its own process: the same
+    vectors (cosine >= 0.999) and the same answer as in-process."""
+    import numpy as np
+
+    port = free_port()
+    proc = start([str(BIN / "assistant"), "embed-serve", "--port", str(port)],
+                 f"http://127.0.0.1:{port}/v1/models", tmp_path / "embed.log", 180)
+    try:
+        s = Settings.from_env(data_dir=tmp_path / "remote",
+                              embed_base_url=f"http://127.0.0.1:{port}/v1")
+        remote = Assistant.from_settings(s)
+        local = real_assistant.embedder
+        texts = [SEED_FILE.read_text(encoding="utf-8")[:400], "Wie leidde de delegatie?"]
+        for a, b in zip(remote.embedder.embed_documents(texts), local.embed_documents(texts),
+                        strict=True):
+            assert float(np.dot(a, b)) >= 0.999
+        question = "Who led the Turkish defence delegation?"
+        assert float(np.dot(remote.embedder.embed_query(question),
+                            local.embed_query(question))) >= 0.999
+        remote._chat_model = real_assistant.chat_model  # one chat model in memory
+        remote.ingest(seed_dir)
+        assert remote.ask(question).text == real_assistant.ask(question).text
+    finally:
+        stop(proc)

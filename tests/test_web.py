@@ -130,7 +130,7 @@ def test_upload_ingests_into_the_data_folder_and_lists_articles(page: ChatPage,
     bad.write_bytes(b"MZ")
     status, archive, cleared = page.upload([str(upload), str(bad)])
     assert "Added: uploads/Haven_nieuws_1.md" in status
-    assert "Not added: payload.exe: not a .txt or .md file" in status
+    assert "Not added: payload.exe: not an article file (.txt, .md, .html" in status
     assert (page.bot.settings.data_dir / "uploads" / "Haven_nieuws_1.md").is_file()
     assert "Nieuwe terminal" in archive and "2025-09-01" in archive and "2 article(s)" in archive
     assert cleared is None
@@ -210,3 +210,19 @@ def test_warm_up_loads_the_models_with_the_answer_system_prompt(make_assistant: 
     bot.warm_up()
     assert bot._chat_model.prompts[0].startswith(prompts.render("answer_system"))
     assert bot._chat_model.calls_kwargs[0]["max_tokens"] == 1
+
+
+def test_upload_takes_an_html_page_a_pdf_and_an_export(page: ChatPage, tmp_path: Path) -> None:
+    from test_formats import PAGE, PDF_LINES, ROWS, make_pdf, write_jsonl
+
+    folder = tmp_path / "browser"
+    folder.mkdir()
+    (folder / "brug.html").write_text(PAGE, encoding="utf-8")
+    files = [folder / "brug.html", make_pdf(folder / "haven.pdf", PDF_LINES),
+             write_jsonl(folder / "dump.jsonl", ROWS)]
+    status, archive, _ = page.upload([str(f) for f in files])
+    for source in ("uploads/brug.html", "uploads/haven.pdf", "uploads/dump.jsonl#501",
+                   "uploads/dump.jsonl#502"):
+        assert source in status, status
+    assert "Rotterdam opent nieuwe Maasbrug" in archive and "2024-03-14" in archive
+    assert "5 article(s)" in archive
