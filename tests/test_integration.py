@@ -65,3 +65,28 @@ def test_reingest_embeds_nothing(real_assistant: Any) -> None:
 def test_cross_lingual_retrieval_finds_the_right_sentence(real_assistant: Any) -> None:
     hits = real_assistant.retriever.retrieve("Which Turkish navy ship visited Benghazi?", 2)
     assert any("Kinaliada" in h.record.text for h in hits)
+
+
+def test_html_pdf_and_export_articles_are_answered_from_the_right_file(
+        real_assistant: Any, seed_dir: Any, tmp_path: Any) -> None:
+    """The real models over the seed article plus an HTML page, a PDF and a JSON Lines export
+    (made by tests/test_formats.py's helpers)."""
+    from test_formats import PAGE, PDF_LINES, ROWS, make_pdf, write_jsonl
+
+    from assistant.api import Assistant, make_store
+
+    (seed_dir / "brug.html").write_text(PAGE, encoding="utf-8")
+    make_pdf(seed_dir / "haven.pdf", PDF_LINES)
+    write_jsonl(seed_dir / "dump.jsonl", ROWS)
+    settings = real_assistant.settings.replace(data_dir=tmp_path / "formats")
+    bot = Assistant(settings, make_store(settings, real_assistant.embedder.name),
+                    real_assistant.embedder, real_assistant.chat_model)
+    assert bot.ingest(seed_dir).failed == []
+    for question, needle, source in [
+            ("How much did the new Maas bridge in Rotterdam cost?", "180 miljoen", "brug.html"),
+            ("Hoeveel containers verwerkte de haven van Rotterdam in 2024?", "14 miljoen",
+             "haven.pdf"),
+            ("Wie is de nieuwe burgemeester van Zwolle?", "Snijders", "dump.jsonl#501")]:
+        answer = bot.ask(question)
+        assert not answer.abstained, (question, answer.reason)
+        assert any(c.source == source and needle in c.quote for c in answer.citations), answer
