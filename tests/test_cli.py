@@ -77,3 +77,12 @@ def test_chat_keeps_history_and_new_resets(fake_bot: Any, seed_dir: Path,
     assert cli.main(["chat"]) == 0
     out = capsys.readouterr().out
     assert "Kalin [1]." in out and "(new conversation)" in out
+
+
+def test_ingest_field_flags_set_the_export_fields(tmp_path: Path) -> None:
+    args = cli.build_parser().parse_args(["ingest", "dump.csv", "--text-field", "tekst",
+                                          "--date-field", "datum", "--data-dir",
+                                          str(tmp_path)])
+    s = cli._settings(args)
+    assert (s.export_text_field, s.export_date_field, s.export_title_field) == (
+        "tekst", "datum", "title")
