@@ -192,10 +192,12 @@ def load_article(path: Path, root: Path, max_bytes: int | None = None) -> Articl
 
 
 def load_articles(path: Path, root: Path, max_bytes: int | None = None,
-                  fields: ExportFields | None = None) -> list[Article]:
+                  fields: ExportFields | None = None,
+                  skipped: list[str] | None = None) -> list[Article]:
     """The articles of one file of any supported type (``SUFFIXES``): one, or one a row of an
     export. An export as a whole has no size limit; each of its rows has ``max_bytes``.
-    A bad row refuses the whole export, naming the row."""
+    A bad row refuses the whole export, naming the row; a row without text is left out and
+    named in ``skipped``."""
     suffix = path.suffix.lower()
     if suffix in TEXT_SUFFIXES:
         return [load_article(path, root, max_bytes)]
@@ -206,7 +208,7 @@ def load_articles(path: Path, root: Path, max_bytes: int | None = None,
         if suffix in PDF_SUFFIXES:
             return [extracted_article(pdf_document(data, source))]
         if suffix in EXPORT_SUFFIXES:
-            rows = export_rows(data, source, fields or ExportFields())
+            rows = export_rows(data, source, fields or ExportFields(), skipped)
             too_long = [r.source for r in rows
                         if max_bytes is not None and len(r.body.encode("utf-8")) > max_bytes]
             if too_long:

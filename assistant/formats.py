@@ -121,8 +121,10 @@ def pdf_document(data: bytes, source: str) -> Extracted:
     return Extracted(source, title, None, body)
 
 
-def export_rows(data: bytes, source: str, fields: ExportFields) -> list[Extracted]:
-    """One ``Extracted`` per row of a JSON Lines or CSV export."""
+def export_rows(data: bytes, source: str, fields: ExportFields,
+                skipped: list[str] | None = None) -> list[Extracted]:
+    """One ``Extracted`` per row of a JSON Lines or CSV export. A row whose text field is
+    empty is no article: it is left out, and its name added to ``skipped``."""
     text = data.decode("utf-8-sig", errors="strict")
     out: list[Extracted] = []
     seen: set[str] = set()
@@ -139,12 +141,14 @@ def export_rows(data: bytes, source: str, fields: ExportFields) -> list[Extracte
                               f"the row has {', '.join(map(repr, row)) or 'no fields'}")
         body = str(row.get(fields.text) or "").strip()
         if not body:
-            raise FormatError(f"{name}: field {fields.text!r} is empty")
+            if skipped is not None:
+                skipped.append(name)
+            continue
         title = str(row.get(fields.title) or "").strip()
         out.append(Extracted(name, title, day(row.get(fields.date),
                                               f"{name}, field {fields.date!r}"), body))
     if not out:
-        raise FormatError(f"{source}: no rows")
+        raise FormatError(f"{source}: no rows with text in field {fields.text!r}")
     return out
 
 

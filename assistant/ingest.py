@@ -131,13 +131,15 @@ def ingest_path(path: Path, store: Store, embedder: Embedder, *, chunk_tokens: i
 
     articles: list[Article] = []
     for file in files:
+        skipped: list[str] = []
         try:
-            loaded = load_articles(file, root, max_bytes, fields)
+            loaded = load_articles(file, root, max_bytes, fields, skipped)
         except (ArticleError, OSError) as exc:
             source = file.relative_to(root).as_posix()
             report.failed.append({"source": source, "reason": _reason(exc, source)})
             continue
         articles.extend(loaded)
+        report.notes.extend({"source": name, "note": "no text: left out"} for name in skipped)
         for article in loaded:
             if article.encoding != "utf-8":
                 report.notes.append({"source": article.source,

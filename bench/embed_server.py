@@ -53,7 +53,8 @@ def main() -> None:
         docs.mkdir()
         lines = Path(DEFAULT_SRC).read_text(encoding="utf-8").splitlines()[:args.limit]
         (docs / "articles.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
-        local, n_local, s_local = ingest(Settings.from_env(data_dir=Path(tmp) / "a"), docs)
+        local, n_local, s_local = ingest(Settings.from_env(data_dir=Path(tmp) / "a",
+                                                           export_date_field="published_at"), docs)
 
         port = free_port()
         proc = subprocess.Popen([str(Path(sys.executable).parent / "assistant"), "embed-serve",
@@ -67,7 +68,8 @@ def main() -> None:
                 except OSError:
                     time.sleep(0.5)
             remote, n_remote, s_remote = ingest(Settings.from_env(
-                data_dir=Path(tmp) / "b", embed_base_url=f"http://127.0.0.1:{port}/v1"), docs)
+                data_dir=Path(tmp) / "b", embed_base_url=f"http://127.0.0.1:{port}/v1",
+                export_date_field="published_at"), docs)
             texts = [r.text for r in local.store.get(
                 [f"{e.doc_id}-0" for e in list(local.store.manifest().values())[:8]])]
             a = local.embedder.embed_documents(texts)

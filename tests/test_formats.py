@@ -112,8 +112,11 @@ def test_pdf_text_layer_is_read_and_a_scan_is_refused_by_name(tmp_path: Path) ->
 
 
 def test_export_rows_become_articles_named_by_row(tmp_path: Path) -> None:
-    write_jsonl(tmp_path / "dump.jsonl", ROWS)
-    articles = load_articles(tmp_path / "dump.jsonl", tmp_path)
+    write_jsonl(tmp_path / "dump.jsonl", [*ROWS, {"id": 503, "title": "Alleen een kop",
+                                                  "text": ""}])
+    skipped: list[str] = []
+    articles = load_articles(tmp_path / "dump.jsonl", tmp_path, skipped=skipped)
+    assert skipped == ["dump.jsonl#503"]  # a row without text is no article
     assert [(a.source, a.title, a.date) for a in articles] == [
         ("dump.jsonl#501", "Nieuwe burgemeester in Zwolle", "2019-05-03"),
         ("dump.jsonl#502", "Veerpont Kampen tijdelijk uit de vaart", "2019-05-04")]
@@ -203,3 +206,13 @@ def test_csv_export_fields_come_from_settings(make_assistant: Any, settings: Any
     report = custom.ingest(folder)
     assert report.added == ["archief.csv#2"] and report.failed == []
     assert custom.store.manifest()["archief.csv#2"].date == "2019-05-04"
+
+
+def test_an_export_row_without_text_is_left_out_with_a_note(make_assistant: Any,
+                                                            tmp_path: Path) -> None:
+    folder = tmp_path / "dumps"
+    folder.mkdir()
+    write_jsonl(folder / "dump.jsonl", [ROWS[0], {"id": 9, "title": "Kop", "text": " "}])
+    report = make_assistant([]).ingest(folder)
+    assert report.added == ["dump.jsonl#501"] and report.failed == []
+    assert report.notes == [{"source": "dump.jsonl#9", "note": "no text: left out"}]
