@@ -26,7 +26,7 @@ from fastapi import FastAPI, Request  # FastAPI reads the handlers' annotations:
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from .embeddings import Embedder
+from .embeddings import Embedder, PromptedEmbedder
 
 MAX_INPUTS = 2048  # texts in one request
 
@@ -91,7 +91,7 @@ def embeddings_app(embedder: Embedder, token: str | None = None) -> FastAPI:
     return app
 
 
-class RemoteEmbedder:
+class RemoteEmbedder(PromptedEmbedder):
     """An ``Embedder`` that asks an OpenAI-compatible embeddings server."""
 
     def __init__(self, base_url: str, name: str, *, model: str | None = None,
@@ -103,7 +103,7 @@ class RemoteEmbedder:
         self.batch_size = batch_size
         self._client: Any = None
 
-    def _embed(self, texts: Sequence[str], prompt: str) -> np.ndarray:
+    def _encode(self, texts: Sequence[str], prompt: str) -> np.ndarray:
         if self._client is None:
             from openai import OpenAI
 
@@ -119,11 +119,3 @@ class RemoteEmbedder:
         vectors = np.vstack(rows)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         return vectors / np.where(norms == 0, 1, norms)
-
-    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, 0), dtype=np.float32)
-        return self._embed(texts, "document")
-
-    def embed_query(self, text: str) -> np.ndarray:
-        return self._embed([text], "query")[0]

@@ -25,7 +25,23 @@ class Embedder(Protocol):
     def embed_query(self, text: str) -> np.ndarray: ...
 
 
-class SentenceTransformerEmbedder:
+class PromptedEmbedder:
+    """``embed_documents`` / ``embed_query`` over one ``_encode(texts, prompt)``, the prompt
+    being the model's ``"document"`` or ``"query"`` one."""
+
+    def _encode(self, texts: Sequence[str], prompt: str) -> np.ndarray:
+        raise NotImplementedError
+
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        return self._encode(texts, "document")
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._encode([text], "query")[0]
+
+
+class SentenceTransformerEmbedder(PromptedEmbedder):
     """Embed with a local sentence-transformers folder (or a hub id, given a network)."""
 
     def __init__(self, model: str, *, name: str | None = None, batch_size: int = 16,
@@ -65,11 +81,3 @@ class SentenceTransformerEmbedder:
         vectors = model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True,
                                convert_to_numpy=True, show_progress_bar=False, **kwargs)
         return np.asarray(vectors, dtype=np.float32)
-
-    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, 0), dtype=np.float32)
-        return self._encode(texts, "document")
-
-    def embed_query(self, text: str) -> np.ndarray:
-        return self._encode([text], "query")[0]

@@ -168,8 +168,8 @@ def ingest_path(path: Path, store: Store, embedder: Embedder, *, chunk_tokens: i
     read = {f.relative_to(root).as_posix() for f in files}
     gone = [e for e in manifest.values()
             if e.extra.get("root") == root_key and e.source not in seen
-            and e.source.split("#", 1)[0] not in failed_sources
-            and (path.is_dir() or ("#" in e.source and e.source.split("#", 1)[0] in read))]
+            and _file_of(e.source) not in failed_sources
+            and (path.is_dir() or ("#" in e.source and _file_of(e.source) in read))]
 
     known_chunks = {e.doc_id: e.n_chunks for e in manifest.values()}
     _store_articles(to_embed, store, embedder, doc_refs, known_chunks, report, root_key,
@@ -262,6 +262,11 @@ def _drop_reference(store: Store, doc_refs: dict[str, set[str]], doc_id: str,
     if not refs:
         store.delete_document(doc_id)
         doc_refs.pop(doc_id, None)
+
+
+def _file_of(source: str) -> str:
+    """The file an article came from: a row ``dump.jsonl#7`` of an export is in ``dump.jsonl``."""
+    return source.split("#", 1)[0]
 
 
 def _reason(exc: Exception, source: str) -> str:

@@ -80,10 +80,9 @@ def parse_request(body: Any) -> tuple[str, list[dict[str, str]], str | None, str
 
 def citations(answer: Answer) -> dict[str, Any]:
     """The extra fields of a completion: the citations, and whether (and why) it abstained."""
-    return {"citations": [{"marker": c.marker, "source": c.source, "title": c.title,
-                           "date": c.date, "quote": c.quote, "start": c.start, "end": c.end}
-                          for c in answer.citations],
-            "abstained": answer.abstained, "reason": answer.reason}
+    shown = answer.to_dict()  # the same citation fields as ``assistant ask --json``
+    return {"citations": shown["citations"], "abstained": answer.abstained,
+            "reason": answer.reason}
 
 
 def routes(bot: Assistant, token: str | None) -> list[APIRoute]:
