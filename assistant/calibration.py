@@ -31,12 +31,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from .evaluation import ItemResult, abstained_instead
 from .grounding import content_words, share_found
+from .matching import names, term_found
 from .text import MARKER, words
 
 FEATURES = ("dense_top", "dense_gap", "bm25_top", "fused_gap", "qsim_max", "question_cover",
-            "support", "logprob_mean", "logprob_min", "logprob_first", "same_language",
-            "n_cited")
+            "name_cover", "support", "logprob_mean", "logprob_min", "logprob_first",
+            "same_language", "n_cited")
 DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "abstention.json"
 
 
@@ -63,6 +65,7 @@ def signals(*, dense: Sequence[float], bm25: Sequence[float], qsim: Sequence[flo
         else 0.0,
         "qsim_max": round(max(qsim), 4) if qsim else 0.0,
         "question_cover": round(share_found(_content(question), cited_words), 4),
+        "name_cover": round(name_cover(question, cited_words), 4),
         "support": round(share_found(_content(sentence), cited_words | set(words(question))), 4),
         "logprob_mean": round(sum(lps) / len(lps), 4) if lps else float("nan"),
         "logprob_min": round(min(lps), 4) if lps else float("nan"),
@@ -70,6 +73,23 @@ def signals(*, dense: Sequence[float], bm25: Sequence[float], qsim: Sequence[flo
         "same_language": 1.0 if same_language else 0.0,
         "n_cited": float(len(cited)),
     }
+
+
+def name_cover(question: str, cited_words: set[str]) -> float:
+    """The share of the question's names that the cited sentences hold (1.0 with no names): an
+    answer about "Club Rodenburg" built from sentences that never name it is likely wrong.
+
+    >>> name_cover("How often was the Club Rodenburg petition signed?", {"signed", "180"})
+    0.0
+    >>> name_cover("Wie leidde de Turkse delegatie?", {"altindag", "turkse"})
+    1.0
+    >>> name_cover("How old was he?", set())
+    1.0
+    """
+    asked = names(question, skip_common=True)
+    if not asked:
+        return 1.0
+    return sum(term_found(n, cited_words) for n in asked) / len(asked)
 
 
 @dataclass(frozen=True)
@@ -144,43 +164,71 @@ def operating_point(probs: Sequence[float], labels: Sequence[bool], precision: f
     return best
 
 
-def fit(rows: Sequence[Mapping[str, float]], labels: Sequence[bool], precision: float,
-        meta: Mapping[str, Any] | None = None) -> Calibrator:
-    """Fit the logistic model on ``rows`` (signals) and ``labels`` (answer right) and pick the
-    threshold for ``precision`` on cross-validated probabilities. Needs scikit-learn."""
+def _matrix(rows: Sequence[Mapping[str, float]]) -> Any:
+    import numpy as np
+
+    return np.array([[float(r.get(f, float("nan"))) for f in FEATURES] for r in rows])
+
+
+def _train(xs: Any, ys: Any) -> tuple[Any, Any, Any]:
+    """Standardise (missing = average) and fit; ``(mean, scale, model)``. Needs scikit-learn."""
     try:
         import numpy as np
         from sklearn.linear_model import LogisticRegression
     except ImportError as exc:  # pragma: no cover - install hint
         raise ImportError("fitting needs scikit-learn: pip install scikit-learn") from exc
-    x = np.array([[float(r.get(f, float("nan"))) for f in FEATURES] for r in rows])
-    y = np.array(labels, dtype=int)
+    mu = np.nanmean(xs, axis=0)
+    mu = np.where(np.isnan(mu), 0.0, mu)
+    sd = np.nanstd(xs, axis=0)
+    sd = np.where((sd == 0) | np.isnan(sd), 1.0, sd)
+    z = np.where(np.isnan(xs), 0.0, (xs - mu) / sd)
+    return mu, sd, LogisticRegression(C=0.5, max_iter=1000).fit(z, ys)
 
-    def train(xs: Any, ys: Any) -> tuple[Any, Any, Any]:
-        mu = np.nanmean(xs, axis=0)
-        mu = np.where(np.isnan(mu), 0.0, mu)
-        sd = np.nanstd(xs, axis=0)
-        sd = np.where((sd == 0) | np.isnan(sd), 1.0, sd)
-        z = np.where(np.isnan(xs), 0.0, (xs - mu) / sd)
-        return mu, sd, LogisticRegression(C=0.5, max_iter=1000).fit(z, ys)
 
-    # the operating point comes from held-out probabilities (each row scored by a model fitted
-    # without it, in up to 10 folds), not from the rows the model was fitted on
-    folds = min(10, len(rows))
+def held_out(rows: Sequence[Mapping[str, float]], labels: Sequence[bool],
+             folds: int = 10) -> list[float]:
+    """Each row's probability from a model fitted without it (``folds``-fold, rows dealt in
+    turn), so that an operating point and its figures are not read off the fitted rows."""
+    import numpy as np
+
+    x, y = _matrix(rows), np.array(labels, dtype=int)
+    folds = min(folds, len(rows))
     probs = np.zeros(len(rows))
     for k in range(folds):
         test = np.arange(len(rows)) % folds == k
         if len(set(y[~test])) < 2:
             probs[test] = float(y[~test].mean())
             continue
-        mu, sd, m = train(x[~test], y[~test])
+        mu, sd, m = _train(x[~test], y[~test])
         probs[test] = m.predict_proba(np.where(np.isnan(x[test]), 0.0,
                                                (x[test] - mu) / sd))[:, 1]
-    mean, scale, model = train(x, y)
-    threshold = operating_point([float(p) for p in probs], list(labels), precision)
+    return [round(float(p), 6) for p in probs]
+
+
+def fit(rows: Sequence[Mapping[str, float]], labels: Sequence[bool], precision: float,
+        meta: Mapping[str, Any] | None = None,
+        probs: Sequence[float] | None = None) -> Calibrator:
+    """Fit the logistic model on ``rows`` (signals) and ``labels`` (answer right) and pick the
+    threshold for ``precision`` on held-out probabilities (``probs``, or ``held_out``'s).
+    Needs scikit-learn."""
+    import numpy as np
+
+    if probs is None:
+        probs = held_out(rows, labels)
+    mean, scale, model = _train(_matrix(rows), np.array(labels, dtype=int))
+    threshold = operating_point(list(probs), list(labels), precision)
     return Calibrator(features=FEATURES, mean=tuple(round(float(v), 6) for v in mean),
                       scale=tuple(round(float(v), 6) for v in scale),
                       coef=tuple(round(float(v), 6) for v in model.coef_[0]),
                       intercept=round(float(model.intercept_[0]), 6),
                       threshold=round(float(threshold), 6), target_precision=precision,
                       meta=tuple(sorted((meta or {}).items())))
+
+
+def withdrawn(results: Sequence[ItemResult], probs: Mapping[int, float],
+              threshold: float) -> list[ItemResult]:
+    """``results`` as they would be had every answer whose probability (``probs``, by position)
+    falls below ``threshold`` been withdrawn before its first sentence (pure)."""
+    return [abstained_instead(r, f"confidence {probs[i]:.2f} < {threshold:.2f}")
+            if i in probs and probs[i] < threshold and not r.abstained else r
+            for i, r in enumerate(results)]

@@ -126,42 +126,52 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """Fit the abstention model on eval reports (run with ASSISTANT_CALIBRATION=off on the dev
-    split, with --removal) and write its coefficients."""
+    split, with --removal), write its coefficients, and print the dev figures without and with
+    it (each answer judged by a model fitted without it)."""
     from pathlib import Path
 
-    from .calibration import DEFAULT_PATH, fit, risk_coverage
+    from .calibration import DEFAULT_PATH, fit, held_out, withdrawn
+    from .evaluation import ItemResult, aggregate
+    from .reports import markdown_table
 
-    rows, labels, sources = [], [], []
+    results, sources = [], []
     for name in args.report:
         data = json.loads(Path(name).read_text(encoding="utf-8"))
         if data.get("meta", {}).get("split") == "test":
             print(f"error: {name} is a test-split report: fit on dev only", file=sys.stderr)
             return 2
         sources.append(str(name))
-        for item in data["items"]:
-            if item.get("signals"):
-                rows.append(item["signals"])
-                labels.append(bool(item["answerable"] and item["correct"]))
+        results += [ItemResult(**item) for item in data["items"]]
+    scored = [i for i, r in enumerate(results) if r.signals]
+    rows = [results[i].signals for i in scored]
+    labels = [results[i].answerable and results[i].correct for i in scored]
     if len(set(labels)) < 2:
         print("error: the reports need both right and wrong answers with signals",
               file=sys.stderr)
         return 2
     command = "assistant calibrate --report " + " ".join(args.report)
+    probs = held_out(rows, labels)
     calibrator = fit(rows, labels, args.precision,
                      {"fitted_on": sources, "rows": len(rows), "right": sum(labels),
-                      "command": f"{command} --precision {args.precision}"})
-    probs = [calibrator.probability(r) for r in rows]  # in-sample: optimistic
-    accepted = [y for p, y in zip(probs, labels, strict=True) if p >= calibrator.threshold]
+                      "command": f"{command} --precision {args.precision}"}, probs)
     out = Path(args.out or DEFAULT_PATH)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(calibrator.to_json(), encoding="utf-8")
-    curve = risk_coverage(probs, labels)
+    accepted = [y for p, y in zip(probs, labels, strict=True) if p >= calibrator.threshold]
     print(f"{len(rows)} answers with signals, {sum(labels)} right; threshold "
-          f"{calibrator.threshold:.3f}: answers {len(accepted)} "
-          f"({len(accepted) / len(rows):.0%}), right {sum(accepted) / max(1, len(accepted)):.0%}"
-          f" in-sample (threshold chosen on held-out folds for {args.precision:.0%}); "
-          f"without it: right {sum(labels) / len(labels):.0%}")
-    print(f"risk-coverage: {curve[len(curve) // 4]}, {curve[len(curve) // 2]}, {curve[-1]}")
+          f"{calibrator.threshold:.3f} (for {args.precision:.0%} right): answers "
+          f"{len(accepted)}, right {sum(accepted) / max(1, len(accepted)):.0%} (held out)")
+    if len(accepted) * 2 < sum(labels):
+        print(f"warning: {args.precision:.0%} is out of reach on these rows: the model would "
+              f"answer {len(accepted)} questions where {sum(labels)} answers were right; "
+              "state a lower --precision", file=sys.stderr)
+    before = aggregate(results, 5)
+    after = aggregate(withdrawn(results, dict(zip(scored, probs, strict=True)),
+                                calibrator.threshold), 5)
+    keep = ("answer_accuracy", "answer_accuracy_en", "answer_accuracy_nl", "citation_precision",
+            "abstention_accuracy", "removal_abstention", "false_abstention_rate")
+    print("without the model:\n" + markdown_table({k: before[k] for k in keep}))
+    print("with it (held out):\n" + markdown_table({k: after[k] for k in keep}))
     print(f"wrote {out}")
     return 0
 

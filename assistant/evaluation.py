@@ -24,6 +24,7 @@ boundaries, ignoring case and accents::
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import time
@@ -254,6 +255,21 @@ def aggregate(results: Sequence[ItemResult], k: int) -> dict[str, float]:
         "latency_p95_s": percentile(latencies, 95),
         "n_items": float(len(results) - len(removal)),
     }
+
+
+def abstained_instead(result: ItemResult, reason: str) -> ItemResult:
+    """``result`` as it would have been had the assistant abstained (pure): how a new check
+    that withdraws an answer before its first sentence is shown is measured on a finished run.
+
+    >>> r = ItemResult("q", "Who?", True, "Kalin [1].", False, True, [{"marker": 1}], ["a"],
+    ...                1, 1, 9.0, consistent=True)
+    >>> w = abstained_instead(r, "low confidence")
+    >>> w.abstained, w.correct, w.citations, w.consistent, w.gold_rank
+    (True, False, [], None, 1)
+    """
+    return dataclasses.replace(result, abstained=True, correct=not result.answerable,
+                               citations=[], citations_in_gold=0, consistent=None,
+                               reason=reason)
 
 
 @dataclass

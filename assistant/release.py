@@ -50,6 +50,32 @@ from .matching import names
 from .text import fold
 
 NOT_FOUND_REPLIES = ("not found", "niet gevonden")  # the prompt's reply, and its Dutch form
+# ... and the model's own ways of saying so instead (dev: "I don't have enough information to
+# answer this question [9]." was shown as an answer, with a citation)
+_REFUSAL = re.compile(
+    r"\b(?:i|we) (?:do not|don't|cannot|can't|am unable|'m unable|have no)\b"
+    r"|\b(?:not|no|insufficient) (?:enough |sufficient )?information\b"
+    r"|\b(?:articles?|evidence|context|texts?|sources?) (?:do|does) not (?:say|mention|state|"
+    r"contain|provide|specify|include|hold|give)\b"
+    r"|\bik (?:weet|kan) (?:dit |het )?niet\b|\b(?:geen|onvoldoende|niet genoeg) informatie\b"
+    r"|\b(?:artikelen|bronnen|teksten|context|tekst) (?:vermeldt|vermelden|noemt|noemen|bevat|"
+    r"bevatten|zegt|zeggen|geeft|geven) (?:dit |dat |het )?(?:niet|geen)\b")
+
+
+def refuses(sentence: str) -> bool:
+    """Whether an answer sentence says that the evidence does not hold the answer.
+
+    >>> refuses("I don't have enough information to answer this question [9].")
+    True
+    >>> refuses("De artikelen vermelden dit niet.")
+    True
+    >>> refuses("Not found.")
+    True
+    >>> refuses("Kalin [1] did not attend the meeting.")
+    False
+    """
+    plain = fold(sentence).replace("\u2019", "'")
+    return plain.strip(" .!") in NOT_FOUND_REPLIES or bool(_REFUSAL.search(plain))
 
 # A sentence ends at . ! or ? (and any markers right after it) before whitespace; a period
 # after a short capitalised word ("Gen. Haftar", "Dr. Smit") or inside a number does not.
@@ -140,7 +166,7 @@ class SentenceGate:
 
     def check(self, sentence: str) -> tuple[str | None, str]:
         """The sentence as it may be shown (markers repaired), or ``None`` and the reason."""
-        if fold(sentence).strip(" .!") in NOT_FOUND_REPLIES:
+        if refuses(sentence):
             return None, "the model found no answer in the evidence"
         fixed, why = self._grounded(sentence)
         if fixed is None:

@@ -115,9 +115,10 @@ def settings(tmp_path: Path) -> Any:
     from assistant.settings import Settings
 
     # evidence_tokens: the whole seed article fits, so scripted replies can cite any sentence
-    # (sentence selection under a budget has tests of its own)
+    # (sentence selection under a budget has tests of its own); calibration off: the shipped
+    # model judges real models' signals, not the fakes' (it has tests of its own)
     return Settings.from_env({}, data_dir=tmp_path / "data", models_dir=tmp_path / "models",
-                             evidence_tokens=1000)
+                             evidence_tokens=1000, calibration="off")
 
 
 @pytest.fixture

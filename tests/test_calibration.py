@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import random
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ from assistant import cli
 from assistant.answer import Answer
 from assistant.api import load_calibrator
 from assistant.calibration import DEFAULT_PATH, FEATURES, Calibrator, fit
+from assistant.evaluation import ItemResult
 from assistant.settings import SettingsError
 
 
@@ -56,7 +57,7 @@ def test_bad_calibration_files_name_the_setting(tmp_path: Path) -> None:
     bad.write_text("{}")
     with pytest.raises(SettingsError, match="not a calibration file"):
         load_calibrator(str(bad))
-    assert load_calibrator("") is None  # the default: off
+    assert load_calibrator("") is None  # empty: off
     if DEFAULT_PATH.exists():  # the shipped file loads and uses every feature
         assert load_calibrator("shipped").features == FEATURES  # type: ignore[union-attr]
 
@@ -88,15 +89,25 @@ def test_an_unconvincing_first_sentence_is_never_shown(make_assistant: Any,
 def test_calibrate_command_fits_dev_reports_only(tmp_path: Path,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
     x, y = rows(120)
-    items = [{"answerable": True, "correct": label, "signals": row}
-             for row, label in zip(x, y, strict=True)]
-    items.append({"answerable": False, "correct": True, "signals": {}})  # abstained early
+    # right answers to answerable items; the wrong ones answer removal asks (should abstain)
+    items = [asdict(ItemResult(f"q{i}", "Who?", label, "Kalin [1].", False, label,
+                               [{"marker": 1, "source": "a.txt", "quote": "Kalin."}], ["a.txt"],
+                               1, int(label), 9.0, kind="gold" if label else "removal",
+                               consistent=True, signals=row))
+             for i, (row, label) in enumerate(zip(x, y, strict=True))]
+    items.append(asdict(ItemResult("u", "Who?", False, "Not found.", True, True, [], [], None,
+                                   0, 1.0)))  # abstained before the model: no signals
     report = tmp_path / "dev.json"
     report.write_text(json.dumps({"meta": {"split": "dev"}, "items": items}))
     out = tmp_path / "abstention.json"
     assert cli.main(["calibrate", "--report", str(report), "--out", str(out)]) == 0
     assert Calibrator.load(out).meta  # the command that made it is kept with it
-    assert "120 answers with signals" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "120 answers with signals" in printed
+    without, with_it = printed.split("with it (held out):")
+    assert "| removal_abstention | 0.000 |" in without  # every removal ask was answered ...
+    removal = float(with_it.split("| removal_abstention | ")[1].split(" ")[0])
+    assert removal > 0.5  # ... and the model, judging each answer unseen, withdraws most
     test = tmp_path / "test.json"
     test.write_text(json.dumps({"meta": {"split": "test"}, "items": items}))
     assert cli.main(["calibrate", "--report", str(test), "--out", str(out)]) == 2

@@ -93,6 +93,17 @@ def test_model_not_found_reply_abstains_and_cites_nothing(make_assistant: Any,
     assert answer.text == "The articles I have do not answer this question."
 
 
+@pytest.mark.parametrize("refusal", ["I don't have enough information to answer this [1].",
+                                     "The articles do not mention the number of soldiers [2]."])
+def test_a_refusal_in_the_models_own_words_abstains(make_assistant: Any, seed_dir: Path,
+                                                    refusal: str) -> None:
+    bot = make_assistant([reply([1, 2], refusal)])
+    bot.ingest(seed_dir)
+    answer = bot.ask("How many soldiers were on the ship?")
+    assert answer.abstained and answer.citations == [], answer.text
+    assert answer.reason == "the model found no answer in the evidence"
+
+
 def test_question_about_an_absent_name_abstains_without_the_model(make_assistant: Any,
                                                                   seed_dir: Path) -> None:
     bot = make_assistant([])  # any model call would fail the test
