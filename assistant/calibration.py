@@ -36,9 +36,11 @@ from .grounding import content_words, share_found
 from .matching import names, term_found
 from .text import MARKER, words
 
-FEATURES = ("dense_top", "dense_gap", "bm25_top", "fused_gap", "qsim_max", "question_cover",
-            "name_cover", "support", "logprob_mean", "logprob_min", "logprob_first",
-            "same_language", "n_cited")
+# the signals the model weighs: none depends on the archive's size (BM25 scores and the margins
+# between retrieved articles do: on a one-article archive every margin is 0 and every BM25 idf
+# near 0, which made the model withdraw right answers there); those are recorded, not weighed
+FEATURES = ("dense_top", "qsim_max", "question_cover", "name_cover", "support", "logprob_mean",
+            "logprob_min", "logprob_first", "same_language", "n_cited")
 DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "abstention.json"
 
 

@@ -71,10 +71,12 @@ class Settings:
     # as with whole chunks at 700 (~705); more budget finds no more
     evidence_tokens: int = 300
     evidence_selection: str = "sentences"
-    # calibrated abstention: "shipped" = the coefficients in assistant/data/abstention.json
-    # (fitted on the whole dev split, 192 answers), "off" = none (signals are still recorded),
-    # a path = your own (assistant calibrate; see evals/README.md)
-    calibration: str = "shipped"
+    # calibrated abstention: "off" = none (signals are still recorded), "shipped" = the
+    # coefficients in assistant/data/abstention.json (fitted on the whole dev split, 192
+    # answers, for a precision of 0.75), a path = your own (assistant calibrate). Off by
+    # default while follow-ups the rewrite leaves leaning on the conversation ("there") are
+    # withdrawn by it (see README, "Calibrated abstention")
+    calibration: str = "off"
     chroma_url: str | None = None
     chroma_token: str | None = None
     # an OpenAI-compatible server for generation instead of the in-process model

@@ -76,7 +76,7 @@ def test_an_unconvincing_first_sentence_is_never_shown(make_assistant: Any,
     bot.chain = replace(bot.chain, config=replace(bot.chain.config, calibrator=sure))
     answer = bot.ask("Who met Haftar in Benghazi?")
     assert not answer.abstained and answer.confidence and answer.confidence > 0.9
-    assert answer.signals["support"] == 1.0 and set(answer.signals) == set(FEATURES)
+    assert answer.signals["support"] == 1.0 and set(FEATURES) <= set(answer.signals)
 
     doubtful = replace(sure, intercept=-50.0)
     bot.chain = replace(bot.chain, config=replace(bot.chain.config, calibrator=doubtful))
