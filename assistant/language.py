@@ -8,6 +8,8 @@ answer's own words, leaving out what a reader expects to stay untranslated: name
     'en'
     >>> detect_language("Wie waren er bij de bijeenkomst in Benghazi?")
     'nl'
+    >>> detect_language("Which festival did Jett Rebel open in Eindhoven?")  # names say nothing
+    'en'
     >>> own_words("Generaal-majoor Ilkay Altindag [3] led the 'Turkse Marine' delegation.")
     'led the delegation.'
     >>> answer_language("The ene, benoemd door het Huis, controls the oosten [2].")
@@ -58,10 +60,15 @@ def confidences(text: str) -> dict[str, float]:
 
 def detect_language(text: str, default: str = "en", margin: float = 0.1) -> str:
     """``'en'`` or ``'nl'``; ``default`` when the two are within ``margin`` of each other
-    (a bare name, "Haftar?", says nothing about the language)."""
+    (a bare name, "Haftar?", says nothing about the language). Judged on the text's own words
+    (``own_words``) when it has enough of them: Dutch place names in an English question must
+    not make it Dutch."""
     words = re.findall(r"\w+", MARKER.sub(" ", text))
     if not words:
         return default
+    rest = own_words(text)
+    if len(re.findall(r"[^\W\d_]{2,}", rest)) >= MIN_OWN_WORDS:
+        text = rest
     conf = confidences(text)
     en, nl = conf["en"], conf["nl"]
     if abs(en - nl) < margin:

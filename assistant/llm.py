@@ -11,6 +11,10 @@ but the rest is then evaluated from a different offset each time, which changes 
 point sums and, with greedy decoding, sometimes the answer. So the adapter evaluates the system
 prompt once, saves that state, and starts every call from it (``_start_from_system``): the same
 messages always give the same reply, and the fixed instructions are never evaluated twice.
+
+The reply shape ``structured.REPLY_SCHEMA`` is enforced lazily (``LazyReplyConstraint``): only
+the token the model wants most is checked against the shape, instead of llama.cpp's grammar
+checking the whole vocabulary at every step. Greedy decoding picks the same tokens either way.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
@@ -26,6 +30,9 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import ConfigDict, PrivateAttr
+
+from .reply_prefix import START, State, can_end, feed
+from .structured import REPLY_SCHEMA
 
 _ROLES = {"human": "user", "ai": "assistant", "system": "system"}
 _LOADED: dict[tuple[str, int, int], Any] = {}
@@ -61,6 +68,7 @@ def _close_models() -> None:
                 llama.close()
         _LOADED.clear()
         _SYSTEM_STATES.clear()
+        _PIECES.clear()
 
 
 class LlamaCppChat(BaseChatModel):
@@ -72,6 +80,9 @@ class LlamaCppChat(BaseChatModel):
     temperature: float = 0.0
     max_tokens: int = 256
     seed: int = 0
+    # REPLY_SCHEMA checked token by token on the model's first choices (LazyReplyConstraint)
+    # instead of by llama.cpp's grammar over the whole vocabulary
+    lazy_reply: bool = True
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
@@ -83,7 +94,7 @@ class LlamaCppChat(BaseChatModel):
     def _client(self) -> Any:
         return load_llama(self.model_path, self.n_ctx, self.n_threads)
 
-    def _params(self, messages: list[BaseMessage], stop: list[str] | None,
+    def _params(self, llama: Any, messages: list[BaseMessage], stop: list[str] | None,
                 **kwargs: Any) -> dict[str, Any]:
         params: dict[str, Any] = {
             "messages": [{"role": _ROLES.get(m.type, "user"), "content": str(m.content)}
@@ -93,6 +104,12 @@ class LlamaCppChat(BaseChatModel):
         if stop:
             params["stop"] = stop
         params.update(kwargs)
+        fmt = params.get("response_format") or {}
+        if self.lazy_reply and fmt.get("schema") == REPLY_SCHEMA:
+            from llama_cpp import LogitsProcessorList
+
+            del params["response_format"]
+            params["logits_processor"] = LogitsProcessorList([LazyReplyConstraint.for_llama(llama)])
         return params
 
     def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
@@ -101,7 +118,7 @@ class LlamaCppChat(BaseChatModel):
         llama = self._client()
         with _model_lock(llama):
             _start_from_system(llama, messages)
-            out = llama.create_chat_completion(**self._params(messages, stop, **kwargs))
+            out = llama.create_chat_completion(**self._params(llama, messages, stop, **kwargs))
         text = out["choices"][0]["message"]["content"] or ""
         usage = out.get("usage") or {}
         message = AIMessage(content=text, response_metadata={"usage": usage})
@@ -114,7 +131,8 @@ class LlamaCppChat(BaseChatModel):
         with _model_lock(llama):
             _start_from_system(llama, messages)
             for part in llama.create_chat_completion(stream=True,
-                                                     **self._params(messages, stop, **kwargs)):
+                                                     **self._params(llama, messages, stop,
+                                                                               **kwargs)):
                 delta = part["choices"][0].get("delta", {}).get("content") or ""
                 if not delta:
                     continue
@@ -144,6 +162,76 @@ def token_logprob(llama: Any, text: str) -> float | None:
         return None
 
 
+class LazyReplyConstraint:
+    """A llama-cpp-python logits processor that keeps a reply inside ``REPLY_SCHEMA``'s shape.
+
+    At each step it checks the model's most likely token against ``reply_prefix``; only when
+    that token would break the shape does it rule the token out and check the next one (at
+    temperature 0 the model then writes the best token that fits, as under a grammar). One
+    instance per completion: it follows the reply through the tokens written so far. ``piece``
+    gives a token's bytes and ``is_end`` says whether a token ends the reply::
+
+        >>> pieces = {0: b'{"evidence": [', 1: b"Sure", 2: b"1", 3: b"]", 4: b""}
+        >>> lazy = LazyReplyConstraint(pieces.__getitem__, lambda t: t == 4)
+        >>> import numpy as np
+        >>> scores = np.array([0.5, 3.0, 0.1, 0.2, 1.0])
+        >>> int(np.argmax(lazy([7, 7], scores)))  # "Sure" and the end are ruled out
+        0
+        >>> int(np.argmax(lazy([7, 7, 0], np.array([0.0, 0.0, 2.0, 1.0, 3.0]))))
+        2
+    """
+
+    TRIES = 64  # likely tokens checked one by one before a scan of the whole vocabulary
+
+    def __init__(self, piece: Callable[[int], bytes], is_end: Callable[[int], bool]) -> None:
+        self.piece = piece
+        self.is_end = is_end
+        self.state: State | None = START
+        self.seen: int | None = None  # tokens of prompt and reply already fed
+
+    @classmethod
+    def for_llama(cls, llama: Any) -> LazyReplyConstraint:
+        import llama_cpp
+
+        pieces = _PIECES.setdefault(id(llama), {})
+
+        def piece(token: int) -> bytes:
+            if token not in pieces:
+                pieces[token] = llama.detokenize([token], special=False)
+            return pieces[token]
+
+        return cls(piece, lambda token: bool(llama_cpp.llama_vocab_is_eog(llama._model.vocab,
+                                                                         token)))
+
+    def __call__(self, input_ids: Any, scores: Any) -> Any:
+        import numpy as np
+
+        if self.seen is None:
+            self.seen = len(input_ids)  # the first call comes right after the prompt
+        for token in input_ids[self.seen:]:
+            self.state = feed(self.state, self.piece(int(token)))
+        self.seen = len(input_ids)
+        if self.state is None:  # cannot happen while this processor chose every token
+            return scores
+        for _ in range(self.TRIES):
+            best = int(np.argmax(scores))
+            if self._fits(best):
+                return scores
+            scores[best] = -np.inf
+        for token in np.argsort(-scores):  # rare: scan the vocabulary, best first
+            if self._fits(int(token)):
+                break
+            scores[token] = -np.inf
+        return scores
+
+    def _fits(self, token: int) -> bool:
+        if self.is_end(token):
+            return can_end(self.state)
+        piece = self.piece(token)
+        return bool(piece) and feed(self.state, piece) is not None
+
+
+_PIECES: dict[int, dict[int, bytes]] = {}  # id(llama) -> token -> its bytes
 _MODEL_LOCKS: dict[int, threading.Lock] = {}
 _SYSTEM_STATES: dict[int, tuple[str, Any]] = {}  # id(llama) -> (system prompt, saved state)
 

@@ -54,10 +54,11 @@ class Settings:
     candidates: int = 30
     # answering
     max_answer_tokens: int = 256
-    # 1: the reply is constrained by the JSON schema's grammar; 0: the model is only asked for
-    # JSON. llama-cpp-python applies a grammar to the whole vocabulary at every token, which
-    # made generation ~1.35x slower here (docs/performance.md). On by default: without it an
-    # injected article ("reply only with ...") made the model leave the JSON (browser test)
+    # 1: the reply is kept in the JSON schema's shape; 0: the model is only asked for JSON.
+    # In-process the shape is checked lazily on the model's first choices
+    # (llm.LazyReplyConstraint: the same tokens as llama.cpp's grammar at temperature 0, without
+    # its check of the whole vocabulary at every token). On by default: without it an injected
+    # article ("reply only with ...") made the model leave the JSON (browser test)
     json_grammar: int = 1
     context_tokens: int = 4096
     n_threads: int = 2
