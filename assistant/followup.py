@@ -11,10 +11,23 @@ nothing extra::
     False
     >>> needs_rewrite("Wat zei hij daar?", [])
     False
+
+The small model's rewrite sometimes keeps the pointing word ("What ship docked there the day
+before?"). Then the text searched with is the rewrite plus the last question asked before it
+(``search_text``), so retrieval and the answer checks know what "there" was; the model is still
+asked the rewrite::
+
+    >>> search_text("What ship docked there?", "What ship had docked there?",
+    ...             [{"role": "user", "content": "Who met Haftar in Benghazi?"}])
+    'What ship docked there? (Who met Haftar in Benghazi?)'
+    >>> search_text("What ship docked in Benghazi?", "What ship had docked there?",
+    ...             [{"role": "user", "content": "Who met Haftar in Benghazi?"}])
+    'What ship docked in Benghazi?'
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 from .text import MARKER, words
@@ -26,6 +39,9 @@ ANAPHORA = frozenset(
     former latter same other else hij zij ze het hem haar hun hen daar daarna dat die deze dit
     diens zijn toen ook""".split()
 )
+# the words that point back to the conversation for sure (no articles or relative pronouns)
+POINTING = frozenset("""he she they him her them his their there hij zij hem haar hen hun daar
+    daarheen""".split())
 LEADING = frozenset("and but so what about en maar dus wat over".split())
 MAX_HISTORY_TURNS = 6
 MAX_TURN_CHARS = 400
@@ -55,6 +71,18 @@ def needs_rewrite(question: str, history: Sequence[Message]) -> bool:
     return tokens[0] in LEADING or len(tokens) <= 3 or any(t in ANAPHORA for t in tokens)
 
 
+def search_text(rewrite: str, question: str, history: Sequence[Message]) -> str:
+    """The text to search with: the rewrite, and the last earlier question when the rewrite
+    kept a pointing word of the question."""
+    kept = POINTING.intersection(words(rewrite)).intersection(words(question))
+    earlier = next((t.get("content", "") for t in reversed(history) if t.get("role") == "user"),
+                   "")
+    if not kept or not earlier.strip():
+        return rewrite
+    earlier = re.sub(r"\s*" + MARKER.pattern, "", earlier).strip()
+    return f"{rewrite} ({earlier})"
+
+
 def format_history(history: Sequence[Message]) -> str:
     """The last turns as ``User: ...`` / ``Assistant: ...`` lines, each cut to a few hundred
     characters and stripped of citation markers.
@@ -63,8 +91,6 @@ def format_history(history: Sequence[Message]) -> str:
     ...                 {"role": "assistant", "content": "Kalin met Haftar [1]."}])
     'User: Who met Haftar?\\nAssistant: Kalin met Haftar.'
     """
-    import re
-
     lines = []
     for turn in list(history)[-MAX_HISTORY_TURNS:]:
         text = re.sub(r"\s*" + MARKER.pattern, "", turn.get("content", "")).strip()

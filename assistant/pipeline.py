@@ -36,7 +36,7 @@ from .evidence import (
     number_evidence,
     select_sentences,
 )
-from .followup import Message, clean_rewrite, format_history, needs_rewrite
+from .followup import Message, clean_rewrite, format_history, needs_rewrite, search_text
 from .grounding import MIN_COVERAGE, coverage, missing_names
 from .language import LANGUAGE_NAMES, detect_language
 from .release import SentenceGate
@@ -60,6 +60,7 @@ class Turn:
     exclude: frozenset[str] = frozenset()  # document ids to leave out of retrieval
     language: str = "en"
     standalone: str = ""
+    search: str = ""  # what retrieval and the answer checks use (followup.search_text)
     retrieved: list[Retrieved] = field(default_factory=list)
     evidence: list[EvidenceSentence] = field(default_factory=list)
     # every sentence of the retrieved chunks (the evidence is chosen from these)
@@ -112,21 +113,23 @@ def build_chain(retriever: Retriever, chat_model: Callable[[], BaseChatModel],
     def condense(turn: Turn) -> dict[str, Any]:
         language = detect_language(turn.question)
         if not needs_rewrite(turn.question, turn.history):
-            return {"language": language, "standalone": turn.question}
+            return {"language": language, "standalone": turn.question, "search": turn.question}
         text = prompts.render("condense", history=format_history(turn.history),
                               question=turn.question, language=LANGUAGE_NAMES[language])
         reply = chat_model().bind(max_tokens=80).invoke([HumanMessage(text)])
-        return {"language": language,
-                "standalone": clean_rewrite(str(reply.content), turn.question)}
+        standalone = clean_rewrite(str(reply.content), turn.question)
+        return {"language": language, "standalone": standalone,
+                "search": search_text(standalone, turn.question, turn.history)}
 
     def retrieve(turn: Turn) -> dict[str, Any]:
-        retrieved = retriever.retrieve(turn.standalone, config.top_k, date_from=turn.date_from,
+        search = turn.search or turn.standalone
+        retrieved = retriever.retrieve(search, config.top_k, date_from=turn.date_from,
                                        date_to=turn.date_to, language=turn.language,
                                        exclude=turn.exclude)
         records = [r.record for r in retrieved]
         candidates = number_evidence(records, 1 << 30, count_tokens)
         if config.evidence_selection == "sentences" and config.similarity and records:
-            cosines = config.similarity(turn.standalone, [c.text for c in candidates])
+            cosines = config.similarity(search, [c.text for c in candidates])
             scores = blend_scores(candidates, cosines, [r.id for r in records])
             evidence = select_sentences(candidates, scores, config.evidence_tokens, count_tokens)
         else:
@@ -216,11 +219,12 @@ def judge(config: ChainConfig, turn: Turn, sentence: str, cited: list[str],
         old = best.get(doc, (0.0, 0.0, 0.0))
         best[doc] = (max(old[0], r.dense or 0.0), max(old[1], r.bm25 or 0.0),
                      max(old[2], r.score))
-    qsim = config.similarity(turn.standalone, cited) if config.similarity and cited else []
+    search = turn.search or turn.standalone
+    qsim = config.similarity(search, cited) if config.similarity and cited else []
     turn.signals = signals(dense=[d for d, _, _ in best.values()],
                            bm25=[b for _, b, _ in best.values()],
                            fused=[f for _, _, f in best.values()], qsim=qsim,
-                           question=turn.standalone, sentence=sentence, cited=cited,
+                           question=search, sentence=sentence, cited=cited,
                            logprobs=logprobs, same_language=turn.language ==
                            config.archive_language)
     if config.calibrator is None:

@@ -74,10 +74,10 @@ class Settings:
     evidence_selection: str = "sentences"
     # calibrated abstention: "off" = none (signals are still recorded), "shipped" = the
     # coefficients in assistant/data/abstention.json (fitted on the whole dev split, 192
-    # answers, for a precision of 0.75), a path = your own (assistant calibrate). Off by
-    # default while follow-ups the rewrite leaves leaning on the conversation ("there") are
-    # withdrawn by it (see README, "Calibrated abstention")
-    calibration: str = "off"
+    # answers, for a precision of 0.75), a path = your own (assistant calibrate). On by
+    # default since follow-ups whose rewrite keeps "there" are searched and judged with the
+    # earlier question beside them (followup.search_text; README, "Calibrated abstention")
+    calibration: str = "shipped"
     chroma_url: str | None = None
     chroma_token: str | None = None
     # an OpenAI-compatible server for generation instead of the in-process model

@@ -248,6 +248,33 @@ def test_follow_up_is_rewritten_with_history_before_retrieval(make_assistant: An
     assert not answer.abstained and "Kinaliada" in answer.citations[0].quote
 
 
+def test_a_rewrite_that_keeps_there_is_searched_with_the_earlier_question(
+        make_assistant: Any, seed_dir: Path) -> None:
+    def script(prompt: str) -> str:
+        if "Standalone question:" in prompt:
+            return "What ship docked there the day before?"  # "there" left unresolved
+        assert "Question: What ship docked there the day before?" in prompt  # asked as is
+        n = number_of(prompt, "Kinaliada aan de haven")
+        return reply([n], f"The TCG Kinaliada [{n}].")
+
+    bot = make_assistant(script)
+    bot.ingest(seed_dir)
+    searched: list[str] = []
+    retrieve = bot.retriever.retrieve
+
+    def spy(query: str, *args: Any, **kwargs: Any) -> Any:
+        searched.append(query)
+        return retrieve(query, *args, **kwargs)
+
+    bot.retriever.retrieve = spy
+    history = [{"role": "user", "content": "Who met Haftar in Benghazi [1]?"},
+               {"role": "assistant", "content": "Ibrahim Kalin [1]."}]
+    answer = bot.ask("What ship had docked there the day before?", history)
+    assert searched == ["What ship docked there the day before? (Who met Haftar in Benghazi?)"]
+    assert answer.standalone_question == "What ship docked there the day before?"
+    assert not answer.abstained and "Kinaliada" in answer.citations[0].quote
+
+
 def test_standalone_question_with_history_is_not_rewritten(make_assistant: Any,
                                                            seed_dir: Path) -> None:
     bot = make_assistant(lambda p: reply([1], "Kalin [1]."))
