@@ -130,9 +130,8 @@ class LlamaCppChat(BaseChatModel):
         llama = self._client()
         with _model_lock(llama):
             _start_from_system(llama, messages)
-            for part in llama.create_chat_completion(stream=True,
-                                                     **self._params(llama, messages, stop,
-                                                                               **kwargs)):
+            params = self._params(llama, messages, stop, **kwargs)
+            for part in llama.create_chat_completion(stream=True, **params):
                 delta = part["choices"][0].get("delta", {}).get("content") or ""
                 if not delta:
                     continue
