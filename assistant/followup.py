@@ -79,8 +79,7 @@ def search_text(rewrite: str, question: str, history: Sequence[Message]) -> str:
                    "")
     if not kept or not earlier.strip():
         return rewrite
-    earlier = re.sub(r"\s*" + MARKER.pattern, "", earlier).strip()
-    return f"{rewrite} ({earlier})"
+    return f"{rewrite} ({_unmarked(earlier)})"
 
 
 def format_history(history: Sequence[Message]) -> str:
@@ -93,12 +92,17 @@ def format_history(history: Sequence[Message]) -> str:
     """
     lines = []
     for turn in list(history)[-MAX_HISTORY_TURNS:]:
-        text = re.sub(r"\s*" + MARKER.pattern, "", turn.get("content", "")).strip()
+        text = _unmarked(turn.get("content", ""))
         if len(text) > MAX_TURN_CHARS:
             text = text[:MAX_TURN_CHARS].rsplit(" ", 1)[0] + " …"
         who = "User" if turn.get("role") == "user" else "Assistant"
         lines.append(f"{who}: {text}")
     return "\n".join(lines)
+
+
+def _unmarked(text: str) -> str:
+    """``text`` without its citation markers (and the space before each)."""
+    return re.sub(r"\s*" + MARKER.pattern, "", text).strip()
 
 
 def clean_rewrite(rewritten: str, question: str) -> str:

@@ -67,7 +67,7 @@ def detect_language(text: str, default: str = "en", margin: float = 0.1) -> str:
     if not words:
         return default
     rest = own_words(text)
-    if len(re.findall(r"[^\W\d_]{2,}", rest)) >= MIN_OWN_WORDS:
+    if _enough_words(rest):
         text = rest
     conf = confidences(text)
     en, nl = conf["en"], conf["nl"]
@@ -113,11 +113,16 @@ def _looks_like_name(word: str, tokens: list[str]) -> bool:
     return fold(word) not in STOPWORDS and not common_word(word)
 
 
+def _enough_words(text: str) -> bool:
+    """Whether ``text`` has ``MIN_OWN_WORDS`` words (of two letters or more) to judge by."""
+    return len(re.findall(r"[^\W\d_]{2,}", text)) >= MIN_OWN_WORDS
+
+
 def answer_language(text: str) -> str | None:
     """The language of an answer's own words, or ``None`` when it has too few to tell (or
     lingua cannot tell them apart)."""
     rest = own_words(text)
-    if len(re.findall(r"[^\W\d_]{2,}", rest)) < MIN_OWN_WORDS:
+    if not _enough_words(rest):
         return None
     conf = confidences(rest)
     if abs(conf["en"] - conf["nl"]) < MARGIN:

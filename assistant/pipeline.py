@@ -122,14 +122,13 @@ def build_chain(retriever: Retriever, chat_model: Callable[[], BaseChatModel],
                 "search": search_text(standalone, turn.question, turn.history)}
 
     def retrieve(turn: Turn) -> dict[str, Any]:
-        search = turn.search or turn.standalone
-        retrieved = retriever.retrieve(search, config.top_k, date_from=turn.date_from,
+        retrieved = retriever.retrieve(turn.search, config.top_k, date_from=turn.date_from,
                                        date_to=turn.date_to, language=turn.language,
                                        exclude=turn.exclude)
         records = [r.record for r in retrieved]
         candidates = number_evidence(records, 1 << 30, count_tokens)
         if config.evidence_selection == "sentences" and config.similarity and records:
-            cosines = config.similarity(search, [c.text for c in candidates])
+            cosines = config.similarity(turn.search, [c.text for c in candidates])
             scores = blend_scores(candidates, cosines, [r.id for r in records])
             evidence = select_sentences(candidates, scores, config.evidence_tokens, count_tokens)
         else:
@@ -219,12 +218,11 @@ def judge(config: ChainConfig, turn: Turn, sentence: str, cited: list[str],
         old = best.get(doc, (0.0, 0.0, 0.0))
         best[doc] = (max(old[0], r.dense or 0.0), max(old[1], r.bm25 or 0.0),
                      max(old[2], r.score))
-    search = turn.search or turn.standalone
-    qsim = config.similarity(search, cited) if config.similarity and cited else []
+    qsim = config.similarity(turn.search, cited) if config.similarity and cited else []
     turn.signals = signals(dense=[d for d, _, _ in best.values()],
                            bm25=[b for _, b, _ in best.values()],
                            fused=[f for _, _, f in best.values()], qsim=qsim,
-                           question=search, sentence=sentence, cited=cited,
+                           question=turn.search, sentence=sentence, cited=cited,
                            logprobs=logprobs, same_language=turn.language ==
                            config.archive_language)
     if config.calibrator is None:

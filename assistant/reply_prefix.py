@@ -3,7 +3,7 @@
 A recogniser for the one reply shape of ``structured.REPLY_SCHEMA``, fed byte by byte, so the
 chat adapter can constrain decoding lazily: check only the token the model wants most, and look
 further down its list only when that token would break the shape (``llm.LazyReplyConstraint``).
-llama.cpp's grammar sampler instead checks every one of the vocabulary's 151,000 tokens at every
+llama.cpp's grammar sampler instead checks every one of the vocabulary's 151,936 tokens at every
 step. The language is the one llama.cpp's converter makes of ``REPLY_SCHEMA``: the keys in that
 order, integers of at most 6 digits, JSON strings (escapes included), runs of at most 20
 whitespace characters. Bytes from 0x80 up are accepted inside the string (UTF-8 of any
