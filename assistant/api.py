@@ -145,7 +145,8 @@ class Assistant:
                            fields=ExportFields(text=self.settings.export_text_field,
                                                title=self.settings.export_title_field,
                                                date=self.settings.export_date_field,
-                                               id=self.settings.export_id_field), **options)
+                                               id=self.settings.export_id_field),
+                           sentence_vectors=bool(self.settings.sentence_vectors), **options)
 
     def add_files(self, files: Sequence[str | Path],
                   on_progress: Callable[[int, int], object] | None = None) -> IngestReport:
@@ -179,8 +180,9 @@ class Assistant:
 
     def similarity(self, question: str, sentences: list[str]) -> list[float]:
         """Cosine of ``question`` (query prompt) to each sentence (document prompt). Sentence
-        vectors are cached by text, so a sentence met again (the same article, the answer checks)
-        is not embedded again."""
+        vectors come from the store (ingestion keeps them) and are cached by text; a sentence
+        without one (the store predates them, ``ASSISTANT_SENTENCE_VECTORS=0``) is embedded
+        here, once."""
         import numpy as np
 
         q = np.asarray(self.retriever.query_vector(question), dtype=np.float32)
@@ -188,8 +190,11 @@ class Assistant:
         if new:
             if len(self._sentence_vectors) + len(new) > 8192:
                 self._sentence_vectors.clear()
-            vectors = np.asarray(self.embedder.embed_documents(new), dtype=np.float32)
-            self._sentence_vectors.update(zip(new, vectors, strict=True))
+            self._sentence_vectors.update(self.store.sentence_vectors(new))
+            rest = [s for s in new if s not in self._sentence_vectors]
+            if rest:
+                vectors = np.asarray(self.embedder.embed_documents(rest), dtype=np.float32)
+                self._sentence_vectors.update(zip(rest, vectors, strict=True))
         return [round(float(self._sentence_vectors[s] @ q), 4) for s in sentences]
 
     def is_empty(self) -> bool:

@@ -5,6 +5,9 @@ new or changed. A changed file's old chunks are removed once the new ones are st
 were ingested from the same folder before and are gone now are removed. A file that fails is
 reported with its reason and nothing stored is touched for it. Chunk ids derive from content
 (``<doc_id>-<chunk index>``), so a repeated or interrupted run never duplicates anything.
+With ``sentence_vectors`` each new sentence is embedded too, in the same call as its chunk
+(the embedder sorts all texts by length), so that answering reads the vectors of the candidate
+evidence sentences instead of computing them.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +39,7 @@ class IngestReport:
     failed: list[dict[str, str]] = field(default_factory=list)  # {"source", "reason"}
     notes: list[dict[str, str]] = field(default_factory=list)  # {"source", "note"}
     chunks_embedded: int = 0
+    sentences_embedded: int = 0
     seconds: float = 0.0
 
     @property
@@ -109,13 +113,14 @@ def ingest_path(path: Path, store: Store, embedder: Embedder, *, chunk_tokens: i
                 overlap_tokens: int, count_tokens: TokenCounter, progress: bool = True,
                 log: Callable[[str], object] | None = None, root: Path | None = None,
                 on_progress: Callable[[int, int], object] | None = None,
-                max_bytes: int | None = None,
-                fields: ExportFields | None = None) -> IngestReport:
+                max_bytes: int | None = None, fields: ExportFields | None = None,
+                sentence_vectors: bool = True) -> IngestReport:
     """Bring the store in line with ``path`` (a folder, or one file) and report what changed.
 
     Sources are named relative to ``root`` (default: the folder, or the file's folder);
     ``on_progress(done, total)`` is called as chunks are embedded; ``fields`` names the fields
-    of JSON Lines / CSV exports (one article a row, named ``<file>#<row id>``).
+    of JSON Lines / CSV exports (one article a row, named ``<file>#<row id>``);
+    ``sentence_vectors`` also stores a vector for each sentence.
     """
     started = time.perf_counter()
     report = IngestReport()
@@ -173,7 +178,12 @@ def ingest_path(path: Path, store: Store, embedder: Embedder, *, chunk_tokens: i
 
     known_chunks = {e.doc_id: e.n_chunks for e in manifest.values()}
     _store_articles(to_embed, store, embedder, doc_refs, known_chunks, report, root_key,
-                    chunk_tokens, overlap_tokens, count_tokens, progress, on_progress)
+                    chunk_tokens, overlap_tokens, count_tokens, progress, on_progress,
+                    sentence_vectors)
+    if sentence_vectors:  # articles stored before sentence vectors were kept get them now
+        unchanged = set(report.unchanged)
+        _backfill_sentences([e for e in manifest.values() if e.source in unchanged
+                             and not e.extra.get("sentences")], store, embedder, report, progress)
 
     for source, old_doc in replaced.items():
         _drop_reference(store, doc_refs, old_doc, source)
@@ -194,8 +204,10 @@ def _store_articles(articles: Sequence[Article], store: Store, embedder: Embedde
                     doc_refs: dict[str, set[str]], known_chunks: dict[str, int],
                     report: IngestReport, root_key: str, chunk_tokens: int, overlap_tokens: int,
                     count_tokens: TokenCounter, progress: bool,
-                    on_progress: Callable[[int, int], object] | None = None) -> None:
-    """Chunk, embed and upsert; a document's manifest records are written after its chunks.
+                    on_progress: Callable[[int, int], object] | None = None,
+                    sentence_vectors: bool = True) -> None:
+    """Chunk, embed and upsert; a document's manifest records are written after its chunks
+    (and its sentences' vectors, before them).
 
     Content already stored (under another name, or by an interrupted run) is not embedded again.
     """
@@ -223,7 +235,7 @@ def _store_articles(articles: Sequence[Article], store: Store, embedder: Embedde
         for article in names[doc_id]:
             store.put_manifest(ManifestEntry(article.source, doc_id, article.title,
                                              article.date, n_chunks.get(doc_id, 0),
-                                             {"root": root_key}))
+                                             {"root": root_key, "sentences": sentence_vectors}))
             doc_refs.setdefault(doc_id, set()).add(article.source)
 
     for doc_id, n in left.items():
@@ -231,13 +243,19 @@ def _store_articles(articles: Sequence[Article], store: Store, embedder: Embedde
             finish(doc_id)
     if on_progress:
         on_progress(0, len(work))
+    done: set[str] = set()  # sentences embedded in this run (overlapping chunks share some)
     with tqdm(total=len(work), unit="chunk", desc="embedding", disable=not progress) as bar:
         for i in range(0, len(work), EMBED_GROUP):
             group = work[i:i + EMBED_GROUP]
-            vectors = embedder.embed_documents([embedding_text(a, c) for a, c in group])
+            sentences = _new_sentences(group, done) if sentence_vectors else []
+            vectors = embedder.embed_documents([embedding_text(a, c) for a, c in group]
+                                               + [text for _, text in sentences])
+            store.put_sentences([t for _, t in sentences], vectors[len(group):],
+                                [d for d, _ in sentences])
             store.upsert([ChunkRecord(f"{a.doc_id}-{c.index}", c.text, chunk_metadata(a, c))
-                          for a, c in group], vectors)
+                          for a, c in group], vectors[:len(group)])
             report.chunks_embedded += len(group)
+            report.sentences_embedded += len(sentences)
             bar.update(len(group))
             if on_progress:
                 on_progress(min(i + EMBED_GROUP, len(work)), len(work))
@@ -245,6 +263,65 @@ def _store_articles(articles: Sequence[Article], store: Store, embedder: Embedde
                 left[a.doc_id] -= 1
                 if left[a.doc_id] == 0:
                     finish(a.doc_id)
+
+
+def _backfill_sentences(entries: Sequence[ManifestEntry], store: Store, embedder: Embedder,
+                        report: IngestReport, progress: bool) -> None:
+    """Store the sentence vectors of stored documents that lack them (ingested before they were
+    kept), a group of documents at a time; each one's manifest records are then marked, so an
+    interrupted run resumes where it stopped."""
+    holders: dict[str, list[ManifestEntry]] = {}
+    for entry in entries:
+        holders.setdefault(entry.doc_id, []).append(entry)
+    done: set[str] = set()
+    pending: list[str] = []
+    sentences: list[tuple[str, str]] = []
+
+    def flush() -> None:
+        vectors = embedder.embed_documents([t for _, t in sentences])
+        store.put_sentences([t for _, t in sentences], vectors, [d for d, _ in sentences])
+        report.sentences_embedded += len(sentences)
+        for doc_id in pending:
+            for e in holders[doc_id]:
+                store.put_manifest(replace(e, extra={**e.extra, "sentences": True}))
+        pending.clear()
+        sentences.clear()
+
+    for doc_id in tqdm(holders, unit="article", desc="sentence vectors", disable=not progress):
+        n = max(e.n_chunks for e in holders[doc_id])
+        for record in store.get([f"{doc_id}-{i}" for i in range(n)]):
+            base = int(record.metadata.get("start", 0))
+            for s, e in record.sentences:
+                text = record.text[s - base:e - base]
+                if text not in done:
+                    done.add(text)
+                    sentences.append((doc_id, text))
+        pending.append(doc_id)
+        if len(sentences) >= EMBED_GROUP:
+            flush()
+    if pending:
+        flush()
+
+
+def _new_sentences(group: Sequence[tuple[Article, Chunk]],
+                   done: set[str]) -> list[tuple[str, str]]:
+    """``(doc id, text)`` of the sentences of ``group``'s chunks not in ``done`` (updated).
+
+    >>> from assistant.chunking import Chunk
+    >>> a = Article("d", "a.txt", "", None, "One. Two. Three.", 0)
+    >>> c0, c1 = Chunk(0, 0, 9, "One. Two.", ((0, 4), (5, 9)), 2), Chunk(1, 5, 16,
+    ...     "Two. Three.", ((5, 9), (10, 16)), 2)
+    >>> _new_sentences([(a, c0), (a, c1)], set())
+    [('d', 'One.'), ('d', 'Two.'), ('d', 'Three.')]
+    """
+    out: list[tuple[str, str]] = []
+    for article, chunk in group:
+        for s, e in chunk.sentences:
+            text = article.text[s:e]
+            if text not in done:
+                done.add(text)
+                out.append((article.doc_id, text))
+    return out
 
 
 def _existing_ids(store: Store, ids: list[str]) -> set[str]:

@@ -46,6 +46,11 @@ class Settings:
     chunk_tokens: int = 160
     chunk_overlap_tokens: int = 40
     embed_batch_size: int = 16
+    # 1: ingestion also embeds every sentence and stores its vector, so that choosing the
+    # evidence sentences at question time reads them instead of embedding ~50 sentences per
+    # question (~1.3 s on 2 cores); ingestion takes about twice as long (docs/performance.md).
+    # 0: sentences are embedded when a question first needs them
+    sentence_vectors: int = 1
     # the language the articles are written in ("nl" or "en"): fusion weights and the
     # coverage check depend on whether a question is asked in it
     archive_language: str = "nl"

@@ -8,7 +8,9 @@ implements it over a ``chromadb`` client: ``PersistentClient`` on disk by defaul
 
 Chroma metadata can only hold scalars, so a chunk's sentence spans are stored as JSON text.
 The manifest is a second collection with one record per source file; a document counts as
-stored only once its manifest record is written, after all its chunks.
+stored only once its manifest record is written, after all its chunks. A third collection keeps
+each sentence's vector (``put_sentences``), keyed by a hash of the sentence text, so that
+choosing evidence sentences at question time reads vectors instead of computing them.
 """
 
 from __future__ import annotations
@@ -76,6 +78,11 @@ class Store(Protocol):
     def put_manifest(self, entry: ManifestEntry) -> None: ...
 
     def remove_manifest(self, source: str) -> None: ...
+
+    def put_sentences(self, texts: Sequence[str], vectors: np.ndarray,
+                      doc_ids: Sequence[str]) -> None: ...
+
+    def sentence_vectors(self, texts: Sequence[str]) -> dict[str, np.ndarray]: ...
 
 
 def date_filter(date_from: str | None, date_to: str | None) -> dict[str, Any] | None:
@@ -152,6 +159,9 @@ class ChromaStore:
         self._manifest = client.get_or_create_collection(
             f"{collection}-sources", configuration={"hnsw": {"space": "cosine"}},
             embedding_function=ef)
+        self._sentences = client.get_or_create_collection(
+            f"{collection}-sentences", configuration={"hnsw": {"space": "cosine"}},
+            embedding_function=ef)
 
     @classmethod
     def persistent(cls, path: Path, collection: str, embedding_model: str) -> ChromaStore:
@@ -190,6 +200,7 @@ class ChromaStore:
 
     def delete_document(self, doc_id: str) -> None:
         self._chunks.delete(where={"doc_id": doc_id})
+        self._sentences.delete(where={"doc_id": doc_id})
 
     def query(self, vector: np.ndarray, n: int,
               where: dict[str, Any] | None = None) -> list[Hit]:
@@ -242,6 +253,32 @@ class ChromaStore:
         meta.pop("hnsw:space", None)
         self._chunks.modify(metadata=meta)
 
+    # sentence vectors -----------------------------------------------------------------------
+    def put_sentences(self, texts: Sequence[str], vectors: np.ndarray,
+                      doc_ids: Sequence[str]) -> None:
+        """Keep each sentence's vector under a hash of its text. A sentence that two documents
+        share is kept once, under the last one written; when that document is deleted the
+        other one's copy goes too, and the sentence is embedded again when it is needed."""
+        if not texts:
+            return
+        self._sentences.upsert(ids=[_key(t) for t in texts],
+                               metadatas=[{"doc_id": d} for d in doc_ids],
+                               embeddings=np.asarray(vectors, dtype=np.float32))
+
+    def sentence_vectors(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
+        """The stored vectors of those ``texts`` that have one."""
+        by_id = {_key(t): t for t in texts}
+        found: dict[str, np.ndarray] = {}
+        ids = list(by_id)
+        for i in range(0, len(ids), 1000):
+            result = self._sentences.get(ids=ids[i:i + 1000], include=["embeddings"])
+            vectors = result.get("embeddings")
+            if vectors is None:
+                continue
+            for id_, vector in zip(result["ids"], vectors, strict=True):
+                found[by_id[id_]] = np.asarray(vector, dtype=np.float32)
+        return found
+
     # manifest -------------------------------------------------------------------------------
     def manifest(self) -> dict[str, ManifestEntry]:
         result = self._manifest.get(include=["metadatas"])
@@ -256,19 +293,20 @@ class ChromaStore:
 
     def put_manifest(self, entry: ManifestEntry) -> None:
         self._manifest.upsert(
-            ids=[_manifest_id(entry.source)], embeddings=np.zeros((1, 1), dtype=np.float32),
+            ids=[_key(entry.source)], embeddings=np.zeros((1, 1), dtype=np.float32),
             metadatas=[{"source": entry.source, "doc_id": entry.doc_id, "title": entry.title,
                         "date": entry.date or "", "n_chunks": entry.n_chunks,
                         "extra": json.dumps(entry.extra)}])
 
     def remove_manifest(self, source: str) -> None:
-        self._manifest.delete(ids=[_manifest_id(source)])
+        self._manifest.delete(ids=[_key(source)])
 
 
-def _manifest_id(source: str) -> str:
+def _key(text: str) -> str:
+    """A record id for a source name or a sentence: a hash of the text."""
     import hashlib
 
-    return hashlib.sha256(source.encode("utf-8")).hexdigest()[:32]
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
 
 
 def _chroma_settings() -> Any:

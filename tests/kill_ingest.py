@@ -29,7 +29,8 @@ from assistant.chunking import tiktoken_counter
 from assistant.settings import Settings
 from assistant.store import ChromaStore
 
-WRITES = ("upsert", "put_manifest", "remove_manifest", "delete_document", "bump_generation")
+WRITES = ("upsert", "put_sentences", "put_manifest", "remove_manifest", "delete_document",
+          "bump_generation")
 
 
 class KillingStore:

@@ -211,3 +211,73 @@ def test_every_kind_of_bad_file_is_reported_and_nothing_stored_is_lost(
     summary = report.summary()
     assert "\x1b" not in summary and "failed: leeg\\x1b[2J.txt: empty file" in summary
     assert json.loads(json.dumps(report.to_dict()))["counts"]["failed"] == 10
+
+
+def _sentences(bot: Any) -> list[str]:
+    """The texts of every stored chunk's sentences."""
+    out = []
+    for r in bot.store.iter_records():
+        base = int(r.metadata["start"])
+        out += [r.text[s - base:e - base] for s, e in r.sentences]
+    return out
+
+
+def test_each_sentence_is_stored_with_its_vector_and_goes_with_its_document(
+        make_assistant: Any, tmp_path: Path) -> None:
+    import numpy as np
+
+    folder = tmp_path / "arts"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Kalin ontmoette Haftar. Het was warm. Ze aten vis. "
+                                  "De delegatie bleef twee dagen. Daarna vlogen ze terug.")
+    (folder / "b.txt").write_text("Begec was ambassadeur. Hij woont in Tripoli.")
+    bot = make_assistant(chunk_tokens=20, chunk_overlap_tokens=10)
+    report = bot.ingest(folder)
+    sentences = _sentences(bot)
+    assert len(sentences) > len(set(sentences))  # overlapping chunks share sentences ...
+    assert report.sentences_embedded == len(set(sentences))  # ... embedded once
+    stored = bot.store.sentence_vectors([*sentences, "Never stored."])
+    assert set(stored) == set(sentences)
+    for text, vector in stored.items():
+        assert np.allclose(vector, bot.embedder.embed_documents([text])[0], atol=1e-6)
+
+    (folder / "b.txt").unlink()
+    bot.ingest(folder)
+    assert set(bot.store.sentence_vectors(sentences)) == set(_sentences(bot))
+    assert "Begec was ambassadeur." not in bot.store.sentence_vectors(sentences)
+
+
+def test_questions_read_stored_sentence_vectors_and_embed_only_what_is_missing(
+        make_assistant: Any, seed_dir: Path, tmp_path: Path) -> None:
+    bot = make_assistant()
+    bot.ingest(seed_dir)
+    sentences = sorted(set(_sentences(bot)))
+    calls = len(bot.embedder.calls)
+    cosines = bot.similarity("Who met Haftar in Benghazi?", sentences)
+    assert len(bot.embedder.calls) == calls  # every vector came from the store
+
+    # a store without them (ASSISTANT_SENTENCE_VECTORS=0) gives the same cosines, embedding
+    # the sentences once, at the first question that needs them
+    lazy = make_assistant(data_dir=tmp_path / "lazy", sentence_vectors=0)
+    assert lazy.ingest(seed_dir).sentences_embedded == 0
+    calls = len(lazy.embedder.calls)
+    assert lazy.similarity("Who met Haftar in Benghazi?", sentences) == cosines
+    assert lazy.embedder.calls[calls:] == [len(sentences)]
+    lazy.similarity("Who met Haftar in Benghazi?", [*sentences, "A new sentence."])
+    assert lazy.embedder.calls[calls + 1:] == [1]
+
+
+def test_a_store_from_before_sentence_vectors_gets_them_at_the_next_ingest(
+        make_assistant: Any, seed_dir: Path) -> None:
+    old = make_assistant(sentence_vectors=0)
+    old.ingest(seed_dir)
+    sentences = set(_sentences(old))
+    assert not old.store.sentence_vectors(list(sentences))
+
+    bot = make_assistant()  # the same data folder, sentence vectors on
+    report = bot.ingest(seed_dir)
+    assert report.unchanged == [SEED_FILE.name] and report.chunks_embedded == 0
+    assert report.sentences_embedded == len(sentences)
+    assert set(bot.store.sentence_vectors(list(sentences))) == sentences
+    assert all(e.extra["sentences"] for e in bot.store.manifest().values())
+    assert bot.ingest(seed_dir).sentences_embedded == 0
