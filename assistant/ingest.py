@@ -270,6 +270,8 @@ def _backfill_sentences(entries: Sequence[ManifestEntry], store: Store, embedder
     """Store the sentence vectors of stored documents that lack them (ingested before they were
     kept), a group of documents at a time; each one's manifest records are then marked, so an
     interrupted run resumes where it stopped."""
+    if not entries:
+        return
     holders: dict[str, list[ManifestEntry]] = {}
     for entry in entries:
         holders.setdefault(entry.doc_id, []).append(entry)
