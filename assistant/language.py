@@ -19,6 +19,18 @@ answer's own words, leaving out what a reader expects to stay untranslated: name
     >>> answer_language("Kalin [1].") is None   # too few words of its own to tell
     True
 
+lingua weighs a whole sentence, so an English sentence with Dutch words in it can still come out
+Dutch ("Rockanje was the place where the zwaan was gevangen": 0.75 Dutch). ``foreign_words``
+finds the function words of the other language in it; ``consistent`` requires both::
+
+    >>> foreign_words("Rockanje [2] was the place where the zwaan was gevangen.", "nl")
+    ['the', 'where', 'the']
+    >>> foreign_words("Marc van der Burgt [4] and Anne van Dam spoke at the 'Dag van de Zorg'.",
+    ...               "en")
+    []
+    >>> foreign_words("Begec [4] en Kiramanlioglu [4] were at the bijeenkomst.", "nl")
+    ['were', 'at', 'the']
+
 lingua's models ship inside its wheel, so nothing is downloaded; the detector is built on first
 use and shared.
 """
@@ -29,7 +41,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from .text import MARKER
+from .text import MARKER, OWN_FUNCTION_WORDS, STOPWORDS
 
 SUPPORTED = ("en", "nl")
 LANGUAGE_NAMES = {"en": "English", "nl": "Dutch"}
@@ -130,7 +142,31 @@ def answer_language(text: str) -> str | None:
     return "en" if conf["en"] > conf["nl"] else "nl"
 
 
+def foreign_words(text: str, language: str) -> list[str]:
+    """The other language's own function words in ``text`` (lower case), leaving out quoted
+    spans and the function words inside names, between capitalised words ("Anne van Dam",
+    "Marc van der Burgt", "Forum voor Democratie", "Bank of England")."""
+    other = OWN_FUNCTION_WORDS["nl" if language == "en" else "en"]
+    text = _QUOTED.sub(" ", MARKER.sub(" ", text))
+    tokens = [t.strip("\"'“”‘’()[],.;:!?#") for t in text.split()]
+    found = []
+    for i, token in enumerate(tokens):
+        if not token.islower() or token not in other:
+            continue
+        before = next((t for t in reversed(tokens[:i]) if t.lower() not in _LINKS), "")
+        after = next((t for t in tokens[i + 1:] if t.lower() not in _LINKS), "")
+        if before[:1].isupper() and after[:1].isupper():
+            continue
+        found.append(token)
+    return found
+
+
+# what may stand between the capitalised words of one name
+_LINKS = STOPWORDS | frozenset("der den ter ten te von la le du da di del".split())
+
+
 def consistent(text: str, language: str) -> bool:
-    """Whether an answer is written in ``language`` (or has too few words of its own to say)."""
+    """Whether an answer is written in ``language`` (or has too few words of its own to say),
+    with none of the other language's function words in it."""
     found = answer_language(text)
-    return found is None or found == language
+    return (found is None or found == language) and not foreign_words(text, language)

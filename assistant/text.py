@@ -41,3 +41,8 @@ def words(text: str) -> list[str]:
 
 # function words, left out of keyword search and of the word-overlap checks
 STOPWORDS = _EN | _NL
+# each language's own function words, which give away a sentence that slipped into the other
+# language: not those the other language shares, nor those that are everyday words there too
+# (English "met", "die", "over", "door", "deed"; Dutch "as")
+_BOTH = frozenset("met die over door deed er as".split())
+OWN_FUNCTION_WORDS = {"en": _EN - _NL - _BOTH, "nl": _NL - _EN - _BOTH}

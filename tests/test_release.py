@@ -62,6 +62,23 @@ def test_a_dutch_sentence_in_an_english_answer_is_refused_without_a_rewrite() ->
     assert shown == ["Het schip lag al sinds augustus in de haven [3]."]
 
 
+def test_an_english_sentence_with_dutch_words_in_a_dutch_answer_is_rewritten() -> None:
+    # lingua rates this sentence 0.75 Dutch; its English function words give it away
+    evidence = {2: "Een zwaan met zijn kop in een klem werd in Rockanje gevangen."}
+    asked: list[tuple[str, str]] = []
+
+    def rewrite(sentence: str, language: str) -> str:
+        asked.append((sentence, language))
+        return "De zwaan werd in Rockanje gevangen [2]."
+
+    gate = SentenceGate(evidence, question="In welke plaats werd een zwaan gevangen?",
+                        language="nl", rewrite=rewrite)
+    mixed = "Rockanje [2] was the place where the zwaan was gevangen."
+    shown = gate.feed(mixed) + gate.finish()
+    assert asked == [(mixed, "nl")]
+    assert shown == ["De zwaan werd in Rockanje gevangen [2]."] and gate.rewritten == 1
+
+
 def test_sentences_end_after_their_markers_not_inside_names_or_numbers() -> None:
     assert split_complete("Kalin [1][2]. Begec") == (["Kalin [1][2]."], " Begec")
     assert split_complete("It cost 1.5 million. Then") == (["It cost 1.5 million."], " Then")
