@@ -63,8 +63,7 @@ def number_evidence(records: Sequence[ChunkRecord], max_tokens: int,
     for rank, record in enumerate(records):
         meta = record.metadata
         doc_id = str(meta.get("doc_id", ""))
-        base = int(meta.get("start", 0))
-        fresh = [(s, e, record.text[s - base:e - base]) for s, e in record.sentences
+        fresh = [(s, e, text) for s, e, text in record.sentence_texts()
                  if (doc_id, s) not in seen]
         cost = sum(count_tokens(t) for _, _, t in fresh)
         if rank > 0 and used + cost > max_tokens:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -291,13 +291,9 @@ def _backfill_sentences(entries: Sequence[ManifestEntry], store: Store, embedder
 
     for doc_id in tqdm(holders, unit="article", desc="sentence vectors", disable=not progress):
         n = max(e.n_chunks for e in holders[doc_id])
-        for record in store.get([f"{doc_id}-{i}" for i in range(n)]):
-            base = int(record.metadata.get("start", 0))
-            for s, e in record.sentences:
-                text = record.text[s - base:e - base]
-                if text not in done:
-                    done.add(text)
-                    sentences.append((doc_id, text))
+        records = store.get([f"{doc_id}-{i}" for i in range(n)])
+        sentences += _unseen(((doc_id, t) for r in records for _, _, t in r.sentence_texts()),
+                             done)
         pending.append(doc_id)
         if len(sentences) >= EMBED_GROUP:
             flush()
@@ -316,13 +312,17 @@ def _new_sentences(group: Sequence[tuple[Article, Chunk]],
     >>> _new_sentences([(a, c0), (a, c1)], set())
     [('d', 'One.'), ('d', 'Two.'), ('d', 'Three.')]
     """
+    return _unseen(((a.doc_id, a.text[s:e]) for a, c in group for s, e in c.sentences), done)
+
+
+def _unseen(pairs: Iterable[tuple[str, str]], done: set[str]) -> list[tuple[str, str]]:
+    """The ``(doc id, text)`` pairs whose text is not in ``done``, each text once (``done`` is
+    updated): overlapping chunks share sentences."""
     out: list[tuple[str, str]] = []
-    for article, chunk in group:
-        for s, e in chunk.sentences:
-            text = article.text[s:e]
-            if text not in done:
-                done.add(text)
-                out.append((article.doc_id, text))
+    for doc_id, text in pairs:
+        if text not in done:
+            done.add(text)
+            out.append((doc_id, text))
     return out
 
 

@@ -40,6 +40,11 @@ class ChunkRecord:
     def sentences(self) -> list[tuple[int, int]]:
         return [(int(s), int(e)) for s, e in json.loads(self.metadata.get("sentences", "[]"))]
 
+    def sentence_texts(self) -> list[tuple[int, int, str]]:
+        """``(start, end, text)`` of each sentence, offsets in the article's text."""
+        base = int(self.metadata.get("start", 0))
+        return [(s, e, self.text[s - base:e - base]) for s, e in self.sentences]
+
 
 @dataclass(frozen=True)
 class Hit:

@@ -215,11 +215,7 @@ def test_every_kind_of_bad_file_is_reported_and_nothing_stored_is_lost(
 
 def _sentences(bot: Any) -> list[str]:
     """The texts of every stored chunk's sentences."""
-    out = []
-    for r in bot.store.iter_records():
-        base = int(r.metadata["start"])
-        out += [r.text[s - base:e - base] for s, e in r.sentences]
-    return out
+    return [text for r in bot.store.iter_records() for _, _, text in r.sentence_texts()]
 
 
 def test_each_sentence_is_stored_with_its_vector_and_goes_with_its_document(
