@@ -56,15 +56,25 @@ def repetition(sentence: str, earlier: Sequence[str] = ()) -> str:
     return ""
 
 
+_CAPITALISED = re.compile(r"\b[A-ZÀ-ÖØ-Þ][\w'’-]*")
+
+
 def restates(sentence: str, question: str) -> str:
     """Every content word of the sentence is already in the question, and it adds no number:
     it says nothing new.
 
     >>> restates("Ion Iliescu is 89 years old [1].", "How old is Ion Iliescu?")
     ''
+
+    A short name or acronym is content too (a short lower-case word is not):
+
+    >>> restates("PVV [1] submitted the motion against minister Dekker.",
+    ...          "Which party submitted the motion against minister Dekker?")
+    ''
     """
-    content = [w for w in _plain(sentence) if w not in STOPWORDS and len(w) >= 4
-               and not w.isdigit()]
+    capitalised = {fold(w) for w in _CAPITALISED.findall(MARKER.sub(" ", sentence))}
+    content = [w for w in _plain(sentence) if w not in STOPWORDS and not w.isdigit()
+               and (len(w) >= 4 or (len(w) >= 2 and w in capitalised))]
     asked = set(words(question))
     if set(numbers(MARKER.sub(" ", sentence))) - set(numbers(question)):
         return ""

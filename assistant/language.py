@@ -16,6 +16,8 @@ answer's own words, leaving out what a reader expects to stay untranslated: name
     'nl'
     >>> answer_language("Kalin [1] and Haftar [2] attended the meeting in Benghazi.")
     'en'
+    >>> answer_language("Amsterdam has more than 35,000 scooters [2].")
+    'en'
     >>> answer_language("Kalin [1].") is None   # too few words of its own to tell
     True
 
@@ -103,26 +105,21 @@ def own_words(text: str) -> str:
                 continue
             if i > 0 and core[:1].isupper():
                 continue
-            if i == 0 and core[:1].isupper() and _looks_like_name(core, tokens):
+            if i == 0 and core[:1].isupper() and _looks_like_name(core):
                 continue
             kept.append(token)
     joined = " ".join(kept)
     return re.sub(r"\s+([.,;:!?])", r"\1", joined).strip(" ,;:")
 
 
-def _looks_like_name(word: str, tokens: list[str]) -> bool:
-    """A sentence's first word is a name (or a title) when it is hyphenated
-    (``Generaal-majoor``), the next word is capitalised too (``Ibrahim Kalin``), or it is
-    neither a function word nor an everyday English word (``Begec``)."""
-    if "-" in word:
-        return True
-    nxt = tokens[1].strip("\"'“”‘’()[],.;:!?") if len(tokens) > 1 else ""
-    if nxt[:1].isupper():
-        return True
-    from .matching import common_word
+def _looks_like_name(word: str) -> bool:
+    """A sentence's capitalised first word is left out unless it is a function word ("The",
+    "Het", "Hij"): it may be a name (``Begec``, ``Amsterdam``), a title (``Generaal-majoor``)
+    or an everyday word, and a name must not decide the language ("Amsterdam has more than
+    35,000 scooters" reads as Dutch with its first word)."""
     from .text import STOPWORDS, fold
 
-    return fold(word) not in STOPWORDS and not common_word(word)
+    return fold(word) not in STOPWORDS
 
 
 def _enough_words(text: str) -> bool:

@@ -17,6 +17,8 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable
+from decimal import Decimal
+from functools import lru_cache
 
 from .text import STOPWORDS, fold, words
 
@@ -42,13 +44,8 @@ DEMONYMS: dict[str, tuple[str, ...]] = {
     "russian": ("rus",), "russia": ("rusland",), "turkey": ("turk",), "italian": ("ital",),
 }
 _NAME = re.compile(r"\b[A-ZÀ-ÖØ-Þ][\w'’-]*[\w]")
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
-                 "seven": "7", "eight": "8", "nine": "9", "ten": "10", "eleven": "11",
-                 "twelve": "12", "twenty": "20", "hundred": "100", "thousand": "1000",
-                 "een": "1", "twee": "2", "drie": "3", "vier": "4", "vijf": "5", "zes": "6",
-                 "zeven": "7", "acht": "8", "negen": "9", "tien": "10", "elf": "11",
-                 "twaalf": "12", "twintig": "20", "honderd": "100", "duizend": "1000"}
+# numbers up to 3 standing alone, which text2num leaves as words (the larger ones it reads)
+_NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "een": "1", "twee": "2", "drie": "3"}
 _ARTICLE_EEN = "een"  # Dutch "a": only "één" counts as a number
 # spellings that differ across English and Dutch without changing the name
 _CROSS = str.maketrans({"y": "i", "c": "k"})
@@ -118,14 +115,72 @@ def names(text: str, *, skip_common: bool = False) -> list[str]:
 
 
 def numbers(text: str) -> list[str]:
-    """Numbers in ``text`` (digits, or number words), with ``1,5`` and ``1.5`` read alike.
+    """The values of the numbers in ``text``, as plain digits: digits, number words (spelled
+    out in English or Dutch, read by text2num), thousands separators and "thousand"/"miljoen"
+    multipliers resolved, with ``1,5`` and ``1.5`` read alike. The same amount written two ways
+    gives the same value, so an answer's "6,000 times" matches the article's "zesduizend keer".
 
     >>> numbers("Twee schepen en 1,5 miljoen; een boot")
-    ['1.5', '2']
+    ['1500000', '2']
+    >>> numbers("zesduizend keer, 25 duizend euro, 6,000 signatures, 1.7 million, 1.014 items")
+    ['6000', '25000', '6000', '1700000', '1014']
+    >>> numbers("op 25.03.2019 om 3,5 uur")
+    ['25.03.2019', '3.5']
     """
-    found = [n.replace(",", ".") for n in _NUMBER.findall(text)]
-    found += [_NUMBER_WORDS[w] for w in words(text)
+    return list(_numbers(text))
+
+
+@lru_cache(maxsize=8192)
+def _numbers(text: str) -> tuple[str, ...]:
+    scaled = _AMOUNT.sub(lambda m: _value(m.group(1), m.group(2)) if m.group(2)
+                         else m.group(), text)  # "1,7 miljoen" before text2num reads "miljoen"
+    digits = _spelled_out(scaled)
+    found = [_value(m.group(1), None) for m in _AMOUNT.finditer(digits)]
+    found += [_NUMBER_WORDS[w] for w in words(digits)
               if w in _NUMBER_WORDS and w != _ARTICLE_EEN]
     if "één" in text.lower():
         found.append("1")
-    return found
+    return tuple(found)
+
+
+# "1,7 miljoen", "25 duizend", "6.000", "3,5": digits with an optional multiplier word after
+_MULTIPLIERS = {"duizend": 3, "thousand": 3, "miljoen": 6, "million": 6, "mln": 6,
+                "miljard": 9, "billion": 9, "mld": 9}
+_AMOUNT = re.compile(r"(\d+(?:[.,]\d+)*)(?:\s+(" + "|".join(_MULTIPLIERS) + r")\b)?",
+                     re.IGNORECASE)
+
+
+def _spelled_out(text: str) -> str:
+    """``text`` with numbers written in words (``zesduizend``, ``twenty-five``) as digits;
+    numbers up to 3 that stand alone are left to ``_NUMBER_WORDS`` ("een" is also "a")."""
+    try:
+        from text_to_num import alpha2digit
+    except ImportError as exc:  # pragma: no cover - a dependency of the package
+        raise ImportError("reading spelled-out numbers needs text2num: pip install text2num") \
+            from exc
+    for language in ("nl", "en"):
+        text = alpha2digit(text, language)
+    return text
+
+
+def _value(digits: str, multiplier: str | None) -> str:
+    """One number as plain digits: groups of three after a separator are thousands
+    (``6.000``, ``6,000``), one other group is a decimal part (``1,5``); a date-like
+    ``25.03.2019`` stays as it is (with ``.``)."""
+    head, *groups = re.split(r"[.,]", digits)
+    if groups and all(len(g) == 3 for g in groups):
+        value = Decimal(head + "".join(groups))
+    elif len(groups) == 1:
+        value = Decimal(f"{head}.{groups[0]}")
+    elif not groups:
+        value = Decimal(head)
+    else:
+        return digits.replace(",", ".")
+    if multiplier:
+        value = value.scaleb(_MULTIPLIERS[multiplier.lower()])
+    return _plain(value)
+
+
+def _plain(value: Decimal) -> str:
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from assistant.fusion import fusion_weights, weighted_rrf
 from assistant.language import detect_language
+from assistant.matching import numbers
 from assistant.retrieval import keyword_tokens
 
 
@@ -65,3 +66,16 @@ def test_bm25_date_range_masks_scores() -> None:
     assert {i for i, _ in index.search("haven", 10, date_from="2025-08-26")} == {1, 2}
     assert [i for i, _ in index.search("haven", 10, date_to="2024-01-01")] == [3]  # undated
     assert index.search("haven", 10, "2030-01-01", "2030-12-31") == []
+
+
+@given(st.integers(1_000, 10**9))
+def test_an_amount_has_one_value_however_it_is_grouped(n: int) -> None:
+    english, dutch = f"{n:,}", f"{n:,}".replace(",", ".")
+    assert numbers(english) == numbers(dutch) == numbers(str(n)) == [str(n)]
+
+
+def test_spelled_out_amounts_read_as_digits() -> None:
+    assert numbers("zesduizend keer") == numbers("six thousand times") == ["6000"]
+    assert numbers("1,7 miljoen sigaretten") == numbers("1.7 million cigarettes") == ["1700000"]
+    assert numbers("vijfentwintig") == numbers("twenty-five") == ["25"]
+    assert numbers("een man en een vrouw") == []  # "een" is "a"; only "één" is one

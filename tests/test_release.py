@@ -21,8 +21,9 @@ PIECES = ["Kalin met Haftar [1].", "Begec attended [2].", "The ship Kinaliada do
 
 
 def run(text: str, cut: list[int], language: str = "en",
-        question: str = "Who met Haftar in Benghazi?") -> tuple[list[str], SentenceGate]:
-    gate = SentenceGate(EVIDENCE, question=question, language=language)
+        question: str = "Who met Haftar in Benghazi?",
+        evidence: dict[int, str] | None = None) -> tuple[list[str], SentenceGate]:
+    gate = SentenceGate(evidence or EVIDENCE, question=question, language=language)
     shown: list[str] = []
     last = 0
     for c in [*sorted(set(cut)), len(text)]:
@@ -90,3 +91,36 @@ def test_degenerate_answers_are_named() -> None:
                       "Who met Haftar in the port?")
     assert degenerate("The meeting in Benghazi [1].", "Where was the meeting in Benghazi?")
     assert not degenerate("Kalin [1] met Haftar in the port.", "Who met Haftar in the port?")
+
+
+def test_an_answer_naming_a_short_acronym_is_not_a_restatement() -> None:
+    # dev: "PVV", "CHP", "BDO" are the answers; three letters once counted as no content
+    question = "Which party submitted the motion of no confidence against minister Dekker?"
+    evidence = {1: "De PVV diende een motie van wantrouwen in tegen minister Dekker."}
+    sentence = "PVV [1] submitted the motion of no confidence against minister Dekker."
+    shown, gate = run(sentence, [], evidence=evidence, question=question)
+    assert shown == [sentence], gate.reason
+    shown, gate = run("The motion of no confidence against minister Dekker was submitted [1].",
+                      [], evidence=evidence, question=question)
+    assert shown == [] and gate.reason == "the answer only restates the question"
+
+
+def test_an_amount_is_checked_by_its_value_however_it_is_written() -> None:
+    evidence = {1: "De petitie voor Club Rodenburg is al zesduizend keer getekend.",
+                2: "De boete bedraagt 25 duizend euro."}
+    question = "How often was the petition signed, and how high is the fine?"
+    for right in ("The petition was signed 6,000 times [1].",
+                  "The fine is 25,000 euros [2].", "The fine is 25 thousand euros [2]."):
+        shown, gate = run(right, [], evidence=evidence, question=question)
+        assert shown == [right], gate.reason
+    shown, gate = run("The petition was signed 7,000 times [1].", [], evidence=evidence,
+                      question=question)
+    assert shown == [] and "7000" in gate.reason
+
+
+def test_a_place_name_first_does_not_decide_the_language() -> None:
+    # lingua reads "Amsterdam has more than scooters" as Dutch; without the name it is English
+    sentence = "Amsterdam has more than 35,000 scooters [2]."
+    shown, gate = run(sentence, [], evidence={2: "Amsterdam telt er meer dan 35.000 scooters."},
+                      question="How many scooters does Amsterdam have?")
+    assert shown == [sentence], gate.reason
