@@ -15,6 +15,8 @@ messages always give the same reply, and the fixed instructions are never evalua
 The reply shape ``structured.REPLY_SCHEMA`` is enforced lazily (``LazyReplyConstraint``): only
 the token the model wants most is checked against the shape, instead of llama.cpp's grammar
 checking the whole vocabulary at every step. Greedy decoding picks the same tokens either way.
+Every such reply opens with ``{"evidence": [``, so that opening is read with the prompt, in one
+batch, instead of written a token at a time (``prefill_reply``, ``_prefilled``).
 """
 
 from __future__ import annotations
@@ -83,6 +85,9 @@ class LlamaCppChat(BaseChatModel):
     # REPLY_SCHEMA checked token by token on the model's first choices (LazyReplyConstraint)
     # instead of by llama.cpp's grammar over the whole vocabulary
     lazy_reply: bool = True
+    # with the lazy constraint: the reply's fixed opening (REPLY_START) is read with the
+    # prompt instead of written a token at a time
+    prefill_reply: bool = True
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
@@ -131,8 +136,14 @@ class LlamaCppChat(BaseChatModel):
         with _model_lock(llama):
             _start_from_system(llama, messages)
             params = self._params(llama, messages, stop, **kwargs)
-            for part in llama.create_chat_completion(stream=True, **params):
-                delta = part["choices"][0].get("delta", {}).get("content") or ""
+            if self.prefill_reply and "logits_processor" in params:
+                parts = _prefilled(llama, params)
+                yield ChatGenerationChunk(message=AIMessageChunk(
+                    content=REPLY_START, response_metadata={"logprobs": [None]}))
+            else:
+                parts = (p["choices"][0].get("delta", {}).get("content") or ""
+                         for p in llama.create_chat_completion(stream=True, **params))
+            for delta in parts:
                 if not delta:
                     continue
                 # a list, so that LangChain can merge the chunks' metadata at the end
@@ -141,6 +152,41 @@ class LlamaCppChat(BaseChatModel):
                 if run_manager:
                     run_manager.on_llm_new_token(delta, chunk=chunk)
                 yield chunk
+
+
+REPLY_START = '{"evidence": ['  # every reply in REPLY_SCHEMA's shape begins so
+
+
+def _prefilled(llama: Any, params: dict[str, Any]) -> Iterator[str]:
+    """The reply's text after ``REPLY_START``, which is read with the prompt (one batch, like
+    the prompt) instead of written token by token: 5 fewer decoding steps, ~0.4 s on 2 cores.
+
+    The prompt is what ``create_chat_completion`` would send (the model's chat template, the
+    same tokenisation); the lazy constraint in ``params`` is told that the reply has begun.
+    """
+    from llama_cpp import llama_chat_format
+
+    eos, bos = llama.token_eos(), llama.token_bos()
+    text = llama._model.token_get_text  # as ``Llama.__init__`` builds its chat handler
+    formatter = llama_chat_format.Jinja2ChatFormatter(
+        template=llama.metadata["tokenizer.chat_template"],
+        eos_token=text(eos) if eos != -1 else "", bos_token=text(bos) if bos != -1 else "",
+        stop_token_ids=[eos])
+    result = formatter(messages=params["messages"])
+    prompt = llama.tokenize(result.prompt.encode("utf-8"), add_bos=not result.added_special,
+                            special=True)
+    prompt += llama.tokenize(REPLY_START.encode("utf-8"), add_bos=False, special=False)
+    for processor in params["logits_processor"]:
+        if isinstance(processor, LazyReplyConstraint):
+            processor.begin(REPLY_START.encode("utf-8"))
+    stop = list(params.get("stop") or []) + ([result.stop] if isinstance(result.stop, str)
+                                             else list(result.stop or []))
+    for part in llama.create_completion(
+            prompt=prompt, stream=True, temperature=params["temperature"],
+            max_tokens=params["max_tokens"], seed=params["seed"], stop=stop,
+            logits_processor=params["logits_processor"],
+            stopping_criteria=result.stopping_criteria):
+        yield part["choices"][0].get("text") or ""
 
 
 def token_logprob(llama: Any, text: str) -> float | None:
@@ -201,6 +247,10 @@ class LazyReplyConstraint:
 
         return cls(piece, lambda token: bool(llama_cpp.llama_vocab_is_eog(llama._model.vocab,
                                                                          token)))
+
+    def begin(self, written: bytes) -> None:
+        """The reply already holds ``written`` (read with the prompt, not generated)."""
+        self.state = feed(self.state, written) if self.state is not None else None
 
     def __call__(self, input_ids: Any, scores: Any) -> Any:
         import numpy as np

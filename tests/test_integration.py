@@ -90,3 +90,20 @@ def test_html_pdf_and_export_articles_are_answered_from_the_right_file(
         answer = bot.ask(question)
         assert not answer.abstained, (question, answer.reason)
         assert any(c.source == source and needle in c.quote for c in answer.citations), answer
+
+
+def test_the_reply_opening_read_with_the_prompt_changes_no_reply(real_assistant: Any) -> None:
+    """``prefill_reply`` reads ``{"evidence": [`` with the prompt instead of writing it: the
+    prompt must be exactly what ``create_chat_completion`` sends, so the reply is the same."""
+    from assistant.llm import REPLY_START
+    from assistant.structured import REPLY_SCHEMA
+
+    turn = real_assistant.chain.prepare.invoke(
+        real_assistant._turn("Who is Turkey's ambassador to Libya?", None, None, None, ()))
+    chat = real_assistant.chat_model()
+    shape = {"type": "json_object", "schema": REPLY_SCHEMA}
+    replies = ["".join(str(c.content) for c in model.bind(max_tokens=48, response_format=shape)
+                       .stream(turn.messages))
+               for model in (chat, chat.model_copy(update={"prefill_reply": False}))]
+    assert replies[0].startswith(REPLY_START) and "Begec" in replies[0]
+    assert replies[0] == replies[1]

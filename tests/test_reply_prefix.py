@@ -55,3 +55,13 @@ def test_the_constraint_writes_the_best_reply_that_fits() -> None:
         written.append(int(np.argmax(lazy([99, *written], scores))))
     assert b"".join(vocab[t] for t in written) == b'{"evidence": [2], "answer": "Kalin [2]."}'
     assert written[-1] == end
+
+
+def test_a_constraint_told_the_opening_continues_after_it() -> None:
+    """With the reply's opening read alongside the prompt (``begin``), the constraint refuses a
+    second opening and lets the list go on."""
+    vocab = [b'{"evidence": [', b"2", b"]", b""]
+    lazy = LazyReplyConstraint(vocab.__getitem__, lambda token: token == 3)
+    lazy.begin(b'{"evidence": [')
+    scores = np.array([3.0, 2.0, 1.0, 0.5])
+    assert int(np.argmax(lazy([99, 0], scores))) == 1
