@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .matching import names, numbers, term_found
+from .matching import CAPITALISED, names, numbers, term_found
 from .text import MARKER, STOPWORDS, fold, words
 
 NGRAM = 4  # a run of this many words said twice is a repetition
@@ -56,9 +56,6 @@ def repetition(sentence: str, earlier: Sequence[str] = ()) -> str:
     return ""
 
 
-_CAPITALISED = re.compile(r"\b[A-ZÀ-ÖØ-Þ][\w'’-]*")
-
-
 def restates(sentence: str, question: str) -> str:
     """Every content word of the sentence is already in the question, and it adds no number:
     it says nothing new.
@@ -72,7 +69,7 @@ def restates(sentence: str, question: str) -> str:
     ...          "Which party submitted the motion against minister Dekker?")
     ''
     """
-    capitalised = {fold(w) for w in _CAPITALISED.findall(MARKER.sub(" ", sentence))}
+    capitalised = {fold(w) for w in CAPITALISED.findall(MARKER.sub(" ", sentence))}
     content = [w for w in _plain(sentence) if w not in STOPWORDS and not w.isdigit()
                and (len(w) >= 4 or (len(w) >= 2 and w in capitalised))]
     asked = set(words(question))

@@ -43,7 +43,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from .text import MARKER, OWN_FUNCTION_WORDS, STOPWORDS
+from .text import MARKER, OWN_FUNCTION_WORDS, STOPWORDS, fold
 
 SUPPORTED = ("en", "nl")
 LANGUAGE_NAMES = {"en": "English", "nl": "Dutch"}
@@ -117,8 +117,6 @@ def _looks_like_name(word: str) -> bool:
     "Het", "Hij"): it may be a name (``Begec``, ``Amsterdam``), a title (``Generaal-majoor``)
     or an everyday word, and a name must not decide the language ("Amsterdam has more than
     35,000 scooters" reads as Dutch with its first word)."""
-    from .text import STOPWORDS, fold
-
     return fold(word) not in STOPWORDS
 
 

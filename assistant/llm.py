@@ -71,6 +71,7 @@ def _close_models() -> None:
         _LOADED.clear()
         _SYSTEM_STATES.clear()
         _PIECES.clear()
+        _FORMATTERS.clear()
 
 
 class LlamaCppChat(BaseChatModel):
@@ -164,15 +165,7 @@ def _prefilled(llama: Any, params: dict[str, Any]) -> Iterator[str]:
     The prompt is what ``create_chat_completion`` would send (the model's chat template, the
     same tokenisation); the lazy constraint in ``params`` is told that the reply has begun.
     """
-    from llama_cpp import llama_chat_format
-
-    eos, bos = llama.token_eos(), llama.token_bos()
-    text = llama._model.token_get_text  # as ``Llama.__init__`` builds its chat handler
-    formatter = llama_chat_format.Jinja2ChatFormatter(
-        template=llama.metadata["tokenizer.chat_template"],
-        eos_token=text(eos) if eos != -1 else "", bos_token=text(bos) if bos != -1 else "",
-        stop_token_ids=[eos])
-    result = formatter(messages=params["messages"])
+    result = _chat_formatter(llama)(messages=params["messages"])
     prompt = llama.tokenize(result.prompt.encode("utf-8"), add_bos=not result.added_special,
                             special=True)
     prompt += llama.tokenize(REPLY_START.encode("utf-8"), add_bos=False, special=False)
@@ -187,6 +180,21 @@ def _prefilled(llama: Any, params: dict[str, Any]) -> Iterator[str]:
             logits_processor=params["logits_processor"],
             stopping_criteria=result.stopping_criteria):
         yield part["choices"][0].get("text") or ""
+
+
+def _chat_formatter(llama: Any) -> Any:
+    """The model's chat template as ``Llama.__init__`` builds it for its chat handler (the
+    template compiled once per model)."""
+    if id(llama) not in _FORMATTERS:
+        from llama_cpp import llama_chat_format
+
+        eos, bos = llama.token_eos(), llama.token_bos()
+        text = llama._model.token_get_text
+        _FORMATTERS[id(llama)] = llama_chat_format.Jinja2ChatFormatter(
+            template=llama.metadata["tokenizer.chat_template"],
+            eos_token=text(eos) if eos != -1 else "", bos_token=text(bos) if bos != -1 else "",
+            stop_token_ids=[eos])
+    return _FORMATTERS[id(llama)]
 
 
 def token_logprob(llama: Any, text: str) -> float | None:
@@ -281,6 +289,7 @@ class LazyReplyConstraint:
 
 
 _PIECES: dict[int, dict[int, bytes]] = {}  # id(llama) -> token -> its bytes
+_FORMATTERS: dict[int, Any] = {}  # id(llama) -> its chat template (Jinja2ChatFormatter)
 _MODEL_LOCKS: dict[int, threading.Lock] = {}
 _SYSTEM_STATES: dict[int, tuple[str, Any]] = {}  # id(llama) -> (system prompt, saved state)
 

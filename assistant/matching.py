@@ -43,7 +43,8 @@ DEMONYMS: dict[str, tuple[str, ...]] = {
     "chinese": ("chin",), "japanese": ("japan",), "egyptian": ("egypt",),
     "russian": ("rus",), "russia": ("rusland",), "turkey": ("turk",), "italian": ("ital",),
 }
-_NAME = re.compile(r"\b[A-ZÀ-ÖØ-Þ][\w'’-]*[\w]")
+# a capitalised word of two characters or more: a name, an acronym, or a sentence's first word
+CAPITALISED = re.compile(r"\b[A-ZÀ-ÖØ-Þ][\w'’-]*[\w]")
 # numbers up to 3 standing alone, which text2num leaves as words (the larger ones it reads)
 _NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "een": "1", "twee": "2", "drie": "3"}
 _ARTICLE_EEN = "een"  # Dutch "a": only "één" counts as a number
@@ -102,7 +103,7 @@ def names(text: str, *, skip_common: bool = False) -> list[str]:
     ['Dutch']
     """
     out = []
-    for m in _NAME.finditer(text):
+    for m in CAPITALISED.finditer(text):
         for word in re.sub(r"['’]s$", "", m.group()).split("-"):
             folded = fold(word)
             if len(word) < 4 or folded in NOT_NAMES or folded in STOPWORDS:
