@@ -107,7 +107,8 @@ class Assistant:
         # question is replayed; any ingest changes the generation, so it is never stale
         self._answers: dict[tuple[Any, ...], tuple[list[StreamItem], Answer]] = {}
         self.retriever = Retriever(store, embedder, candidates=settings.candidates,
-                                   archive_language=settings.archive_language)
+                                   archive_language=settings.archive_language,
+                                   exact_max=settings.exact_search_max)
         self.chain = build_chain(self.retriever, self.chat_model, count_tokens, ChainConfig(
             top_k=settings.top_k, evidence_tokens=settings.evidence_tokens,
             evidence_selection=settings.evidence_selection,

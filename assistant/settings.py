@@ -57,6 +57,10 @@ class Settings:
     # retrieval
     top_k: int = 5
     candidates: int = 30
+    # the most chunks searched exactly in memory (retrieval.DenseIndex; 50,000 chunks hold
+    # ~154 MB of vectors); a larger archive uses the store's approximate HNSW search, whose
+    # results can change with when its index was last written (0: always HNSW)
+    exact_search_max: int = 50_000
     # answering
     max_answer_tokens: int = 256
     # 1: the reply is kept in the JSON schema's shape; 0: the model is only asked for JSON.
@@ -165,6 +169,8 @@ class Settings:
             raise SettingsError(f"{PREFIX}AUTH: expected user:password")
         if not 0 < self.port < 65536:
             raise SettingsError(f"{PREFIX}PORT: must be 1-65535, got {self.port}")
+        if self.exact_search_max < 0:
+            raise SettingsError(f"{PREFIX}EXACT_SEARCH_MAX: must be >= 0")
         if self.candidates < self.top_k:
             raise SettingsError(f"{PREFIX}CANDIDATES: must be >= ASSISTANT_TOP_K ({self.top_k})")
 

@@ -23,6 +23,11 @@ from typing import Any, Protocol
 
 import numpy as np
 
+# HNSW's search breadth for archives too large to search exactly (retrieval.EXACT_MAX):
+# Chroma's default, 100, lost 3 of the 30 nearest chunks of one question on the gate archive
+# (1,478 chunks); 400 found all 30 (bench/dense_search.py)
+EF_SEARCH = 400
+
 
 class StoreError(RuntimeError):
     """The store cannot be used as configured (wrong embedding model, server unreachable)."""
@@ -73,6 +78,8 @@ class Store(Protocol):
     def get(self, ids: Sequence[str]) -> list[ChunkRecord]: ...
 
     def iter_records(self, batch: int = 2000) -> Iterator[ChunkRecord]: ...
+
+    def vectors(self, ids: Sequence[str]) -> np.ndarray: ...
 
     def count(self) -> int: ...
 
@@ -148,12 +155,18 @@ def _embedding_function_class() -> Any:
 class ChromaStore:
     """``Store`` over a Chroma client; ``embedding_model`` guards against mixing models."""
 
-    def __init__(self, client: Any, collection: str, embedding_model: str) -> None:
+    def __init__(self, client: Any, collection: str, embedding_model: str,
+                 ef_search: int = EF_SEARCH) -> None:
         self.client = client
         ef = _embedding_function_class()(embedding_model)
         self._chunks = client.get_or_create_collection(
             collection, metadata={"embedding_model": embedding_model, "generation": 0},
-            configuration={"hnsw": {"space": "cosine"}}, embedding_function=ef)
+            configuration={"hnsw": {"space": "cosine", "ef_search": ef_search}},
+            embedding_function=ef)
+        hnsw = (getattr(self._chunks, "configuration", None) or {}).get("hnsw") or {}
+        if int(hnsw.get("ef_search") or ef_search) != ef_search:  # e.g. a store made before
+            # (Chroma reads the new breadth when the collection is next opened)
+            self._chunks.modify(configuration={"hnsw": {"ef_search": ef_search}})
         stored = (self._chunks.metadata or {}).get("embedding_model")
         if stored and stored != embedding_model:
             raise StoreError(
@@ -169,12 +182,13 @@ class ChromaStore:
             embedding_function=ef)
 
     @classmethod
-    def persistent(cls, path: Path, collection: str, embedding_model: str) -> ChromaStore:
+    def persistent(cls, path: Path, collection: str, embedding_model: str,
+                   ef_search: int = EF_SEARCH) -> ChromaStore:
         import chromadb
 
         path.mkdir(parents=True, exist_ok=True)
         client = chromadb.PersistentClient(path=str(path), settings=_chroma_settings())
-        return cls(client, collection, embedding_model)
+        return cls(client, collection, embedding_model, ef_search)
 
     @classmethod
     def http(cls, url: str, collection: str, embedding_model: str,
@@ -243,6 +257,22 @@ class ChromaStore:
                                strict=True):
                 yield ChunkRecord(i, d or "", dict(m or {}))
             offset += len(ids)
+
+    def vectors(self, ids: Sequence[str]) -> np.ndarray:
+        """The stored vectors of chunks ``ids``, one row each in that order (for exact search
+        in memory); an id the store does not hold is an error."""
+        rows: dict[str, np.ndarray] = {}
+        for i in range(0, len(ids), 2000):
+            result = self._chunks.get(ids=list(ids[i:i + 2000]), include=["embeddings"])
+            embeddings = result.get("embeddings")
+            for id_, vector in zip(result["ids"], [] if embeddings is None else embeddings,
+                                   strict=True):
+                rows[id_] = np.asarray(vector, dtype=np.float32)
+        missing = [i for i in ids if i not in rows]
+        if missing:
+            raise StoreError(f"chunk {missing[0]!r} has no stored vector "
+                             f"({len(missing)} missing)")
+        return np.stack([rows[i] for i in ids]) if ids else np.zeros((0, 0), np.float32)
 
     def count(self) -> int:
         return int(self._chunks.count())
