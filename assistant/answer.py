@@ -40,6 +40,9 @@ class Answer:
     # probability that it is right (None when no answer got that far)
     signals: dict[str, float] = field(default_factory=dict)
     confidence: float | None = None
+    # the sentence a check refused, as the model wrote it: for evaluation reports only, never
+    # shown to a reader (nor in ``to_dict``)
+    withheld: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """The ``--json`` shape: answer, abstained, citations (plus a few extras)."""

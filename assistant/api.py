@@ -33,7 +33,7 @@ from .pipeline import ChainConfig, Turn, build_chain, collect, stream_answer
 from .retrieval import Retriever
 from .settings import Settings, SettingsError
 from .sources import assemble_text
-from .store import ChromaStore, ManifestEntry, Store
+from .store import ChromaStore, ManifestEntry, Store, chunk_id
 from .uploads import save_uploads
 
 
@@ -112,6 +112,8 @@ class Assistant:
         self.chain = build_chain(self.retriever, self.chat_model, count_tokens, ChainConfig(
             top_k=settings.top_k, evidence_tokens=settings.evidence_tokens,
             evidence_selection=settings.evidence_selection,
+            max_chunk_gap=settings.evidence_chunk_gap,
+            max_sentence_gap=settings.evidence_sentence_gap,
             # a server keeps its response_format (ASSISTANT_LLM_JSON_MODE decides there)
             json_grammar=bool(settings.json_grammar or settings.llm_base_url),
             max_answer_tokens=settings.max_answer_tokens,
@@ -169,7 +171,7 @@ class Assistant:
             return self._texts[doc_id]
         n = max((e.n_chunks for e in self.store.manifest().values() if e.doc_id == doc_id),
                 default=0)
-        records = self.store.get([f"{doc_id}-{i}" for i in range(n)])
+        records = self.store.get([chunk_id(doc_id, i) for i in range(n)])
         if not records:
             return None
         text = assemble_text((int(r.metadata.get("start", 0)), r.text,

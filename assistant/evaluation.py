@@ -188,6 +188,7 @@ class ItemResult:
     consistent: bool | None = None  # answer written in the question's language (None: abstained)
     signals: dict[str, float] = field(default_factory=dict)  # calibration signals, if any
     confidence: float | None = None
+    withheld: str = ""  # the sentence a check refused (Answer.withheld)
 
 
 def _in_gold(source: str, doc_id: str, gold: Sequence[str]) -> bool:
@@ -219,7 +220,7 @@ def score_item(item: GoldItem, answer: Answer, latency: float,
         latency_s=round(latency, 3), standalone_question=answer.standalone_question,
         reason=answer.reason, lang=language, kind=kind,
         consistent=None if answer.abstained else consistent(answer.text, language),
-        signals=dict(answer.signals), confidence=answer.confidence)
+        signals=dict(answer.signals), confidence=answer.confidence, withheld=answer.withheld)
 
 
 def aggregate(results: Sequence[ItemResult], k: int) -> dict[str, float]:

@@ -25,7 +25,7 @@ from .chunking import Chunk, TokenCounter, chunk_text
 from .documents import Article, ArticleError, article_files, load_articles
 from .embeddings import Embedder
 from .formats import ExportFields
-from .store import ChunkRecord, ManifestEntry, Store
+from .store import ChunkRecord, ManifestEntry, Store, chunk_id
 
 EMBED_GROUP = 256  # chunks handed to the embedder and the store at once
 
@@ -222,8 +222,8 @@ def _store_articles(articles: Sequence[Article], store: Store, embedder: Embedde
         chunks = chunk_text(holders[0].text, chunk_tokens, overlap_tokens, count_tokens)
         n_chunks[doc_id] = len(chunks)
         work.extend((holders[0], c) for c in chunks)
-    existing = _existing_ids(store, [f"{a.doc_id}-{c.index}" for a, c in work])
-    work = [(a, c) for a, c in work if f"{a.doc_id}-{c.index}" not in existing]
+    existing = _existing_ids(store, [chunk_id(a.doc_id, c.index) for a, c in work])
+    work = [(a, c) for a, c in work if chunk_id(a.doc_id, c.index) not in existing]
     # longest first, so that each batch holds texts of about one length (little padding) and
     # the slowest batches come while the progress bar is young
     work.sort(key=lambda ac: -len(embedding_text(*ac)))
@@ -252,7 +252,7 @@ def _store_articles(articles: Sequence[Article], store: Store, embedder: Embedde
                                                + [text for _, text in sentences])
             store.put_sentences([t for _, t in sentences], vectors[len(group):],
                                 [d for d, _ in sentences])
-            store.upsert([ChunkRecord(f"{a.doc_id}-{c.index}", c.text, chunk_metadata(a, c))
+            store.upsert([ChunkRecord(chunk_id(a.doc_id, c.index), c.text, chunk_metadata(a, c))
                           for a, c in group], vectors[:len(group)])
             report.chunks_embedded += len(group)
             report.sentences_embedded += len(sentences)
@@ -291,7 +291,7 @@ def _backfill_sentences(entries: Sequence[ManifestEntry], store: Store, embedder
 
     for doc_id in tqdm(holders, unit="article", desc="sentence vectors", disable=not progress):
         n = max(e.n_chunks for e in holders[doc_id])
-        records = store.get([f"{doc_id}-{i}" for i in range(n)])
+        records = store.get([chunk_id(doc_id, i) for i in range(n)])
         sentences += _unseen(((doc_id, t) for r in records for _, _, t in r.sentence_texts()),
                              done)
         pending.append(doc_id)

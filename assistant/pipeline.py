@@ -30,8 +30,10 @@ from . import prompts
 from .answer import Answer, Citation, Found, StreamItem
 from .calibration import Calibrator, signals
 from .evidence import (
+    MAX_GAP,
     EvidenceSentence,
     blend_scores,
+    candidate_sentences,
     format_evidence,
     number_evidence,
     select_sentences,
@@ -39,7 +41,7 @@ from .evidence import (
 from .followup import Message, clean_rewrite, format_history, needs_rewrite, search_text
 from .grounding import MIN_COVERAGE, coverage, missing_names
 from .language import LANGUAGE_NAMES, detect_language
-from .release import SentenceGate
+from .release import SentenceGate, clean_translation
 from .retrieval import Retrieved, Retriever
 from .structured import REPLY_SCHEMA, AnswerStream, parse_reply
 
@@ -87,6 +89,10 @@ class ChainConfig:
     # "sentences": the retrieved chunks' sentences that score best against the question (by
     # ``similarity``) fill the budget; "chunks": whole chunks in rank order
     evidence_selection: str = "sentences"
+    # chunks lying between two retrieved chunks of one article, at most this many, are evidence
+    # candidates too (0: only the retrieved chunks)
+    max_chunk_gap: int = 1
+    max_sentence_gap: int = MAX_GAP  # sentences read between two chosen ones (select_sentences)
     # constrain the reply with REPLY_SCHEMA's grammar; without it the model is only asked for
     # the JSON (the reader is tolerant, and stops the model when the answer string closes)
     json_grammar: bool = True
@@ -126,12 +132,15 @@ def build_chain(retriever: Retriever, chat_model: Callable[[], BaseChatModel],
                                        date_to=turn.date_to, language=turn.language,
                                        exclude=turn.exclude)
         records = [r.record for r in retrieved]
-        candidates = number_evidence(records, 1 << 30, count_tokens)
         if config.evidence_selection == "sentences" and config.similarity and records:
+            candidates = candidate_sentences(records, retriever.store.get, count_tokens,
+                                             config.max_chunk_gap)
             cosines = config.similarity(turn.search, [c.text for c in candidates])
             scores = blend_scores(candidates, cosines, [r.id for r in records])
-            evidence = select_sentences(candidates, scores, config.evidence_tokens, count_tokens)
+            evidence = select_sentences(candidates, scores, config.evidence_tokens, count_tokens,
+                                        config.max_sentence_gap)
         else:
+            candidates = number_evidence(records, 1 << 30, count_tokens)
             evidence = number_evidence(records, config.evidence_tokens, count_tokens)
         return {"retrieved": retrieved, "evidence": evidence, "candidates": candidates}
 
@@ -165,7 +174,7 @@ def build_chain(retriever: Retriever, chat_model: Callable[[], BaseChatModel],
         text = prompts.render("translate", sentence=sentence, language=LANGUAGE_NAMES[language])
         reply = chat_model().bind(max_tokens=config.max_answer_tokens).invoke(
             [HumanMessage(text)])
-        return str(reply.content).strip().strip('"').strip()
+        return clean_translation(str(reply.content))
 
     prepare = step("condense", condense) | step("retrieve", retrieve) | step("screen", screen)
     return Chain(prepare=prepare, model=model, rewrite=rewrite, config=config)
@@ -246,12 +255,13 @@ def finalize(turn: Turn, gate: SentenceGate | None, started: float) -> Answer:
         return Answer(text=NOT_FOUND[turn.language], citations=[], abstained=True,
                       question=turn.question, standalone_question=turn.standalone,
                       language=turn.language, reason=reason, retrieved=retrieved,
-                      timings=timings, signals=turn.signals, confidence=turn.confidence)
+                      timings=timings, signals=turn.signals, confidence=turn.confidence,
+                      withheld=gate.refused if gate else "")
     citations = [citation(by_number[n]) for n in gate.cited if n in by_number]
     return Answer(text=gate.text, citations=citations, abstained=False, question=turn.question,
                   standalone_question=turn.standalone, language=turn.language,
                   reason=gate.reason, retrieved=retrieved, timings=timings,
-                  signals=turn.signals, confidence=turn.confidence)
+                  signals=turn.signals, confidence=turn.confidence, withheld=gate.refused)
 
 
 def citation(s: EvidenceSentence) -> Citation:

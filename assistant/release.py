@@ -32,8 +32,8 @@ answer is the sentences released so far. So the text a reader saw is always the 
     >>> gate = SentenceGate(ev, question="Who met Haftar?", language="en")
     >>> gate.feed("Kalin and 12 generals met Haftar [1]. ") + gate.finish()
     []
-    >>> gate.reason
-    'the answer uses 12, which the articles do not hold'
+    >>> gate.reason, gate.refused
+    ('the answer uses 12, which the articles do not hold', 'Kalin and 12 generals met Haftar [1].')
 """
 
 from __future__ import annotations
@@ -113,6 +113,7 @@ class SentenceGate:
     released: list[str] = field(default_factory=list)
     cited: list[int] = field(default_factory=list)
     reason: str = ""
+    refused: str = ""  # the sentence that ended the answer, as the model wrote it (never shown)
     stopped: bool = False
     rewritten: int = 0  # sentences that passed only after a rewrite
     _buffer: str = ""
@@ -156,6 +157,7 @@ class SentenceGate:
             if checked is None:
                 self.stopped = True
                 self.reason = why
+                self.refused = raw.strip()
                 break
             self.released.append(lead + checked)
             for n in cited_numbers(checked):
@@ -173,8 +175,9 @@ class SentenceGate:
             return None, why
         if consistent(fixed, self.language):
             return fixed, ""
-        if self.rewrite is not None:
-            translated, why = self._grounded(self.rewrite(fixed, self.language))
+        rewritten = self.rewrite(fixed, self.language) if self.rewrite is not None else ""
+        if rewritten.strip():
+            translated, why = self._grounded(rewritten)
             if translated is not None and consistent(translated, self.language):
                 self.rewritten += 1
                 return translated, ""
@@ -204,6 +207,29 @@ class SentenceGate:
         if why:
             return None, why
         return text, ""
+
+
+# "English: ..." or "Translation: ...", or a whole first line ending in a colon (a preamble)
+_LABEL = re.compile(r"^(?:(?:english|dutch|engels|nederlands|translation|vertaling)\s*:\s*"
+                    r"|[^\n:]{0,80}:[ \t]*\n)", re.IGNORECASE)
+
+
+def clean_translation(reply: str) -> str:
+    """The one sentence a translation reply holds, without a label or quotes; ``""`` when the
+    reply is not one sentence (a 1.5B model may add a preamble, or an explanation).
+
+    >>> clean_translation('The translated sentence is:\\n\\n"Begec [4] took part."')
+    'Begec [4] took part.'
+    >>> clean_translation("English: Begec [4] took part.")
+    'Begec [4] took part.'
+    >>> clean_translation("Begec [4] took part.\\nNote: I kept the names.")
+    ''
+    """
+    text = _LABEL.sub("", reply.strip())
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if len(lines) != 1:
+        return ""
+    return lines[0].strip('"“”').strip()
 
 
 def _append_markers(text: str, numbers: Sequence[int]) -> str:

@@ -81,6 +81,12 @@ class Settings:
     # as with whole chunks at 700 (~705); more budget finds no more
     evidence_tokens: int = 300
     evidence_selection: str = "sentences"
+    # "sentences" only: a passage retrieval found in parts is read whole. Chunks lying between
+    # two retrieved chunks of one article (at most evidence_chunk_gap) are candidates too, and
+    # once two chosen sentences of an article are at most evidence_sentence_gap apart, the
+    # sentences between them are chosen next (0 and 0: the retrieved chunks' best sentences)
+    evidence_chunk_gap: int = 1
+    evidence_sentence_gap: int = 2
     # calibrated abstention: "off" = none (signals are still recorded), "shipped" = the
     # coefficients in assistant/data/abstention.json (fitted on the whole dev split, 192
     # answers, for a precision of 0.75), a path = your own (assistant calibrate). On by
@@ -155,6 +161,9 @@ class Settings:
                 f"{PREFIX}CHUNK_OVERLAP_TOKENS: must be >= 0 and < ASSISTANT_CHUNK_TOKENS "
                 f"({self.chunk_tokens}), got {self.chunk_overlap_tokens}"
             )
+        for name in ("evidence_chunk_gap", "evidence_sentence_gap"):
+            if getattr(self, name) < 0:
+                raise SettingsError(f"{PREFIX}{name.upper()}: must be >= 0")
         if self.archive_language not in ("en", "nl"):
             raise SettingsError(f"{PREFIX}ARCHIVE_LANGUAGE: expected en or nl, got "
                                 f"{self.archive_language!r}")

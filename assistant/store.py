@@ -33,6 +33,11 @@ class StoreError(RuntimeError):
     """The store cannot be used as configured (wrong embedding model, server unreachable)."""
 
 
+def chunk_id(doc_id: str, index: int) -> str:
+    """The id of an article's chunk: ``chunk_id("d1", 3) == "d1-3"``."""
+    return f"{doc_id}-{index}"
+
+
 @dataclass(frozen=True)
 class ChunkRecord:
     """One stored chunk: its id, text and metadata (see ``chunk_metadata`` in ingest)."""

@@ -31,6 +31,7 @@ def main() -> None:
     from assistant.evaluation import is_correct, load_gold, select_split
     from assistant.evidence import (
         blend_scores,
+        candidate_sentences,
         format_evidence,
         number_evidence,
         select_sentences,
@@ -45,6 +46,9 @@ def main() -> None:
     parser.add_argument("--split", default="dev")
     parser.add_argument("--budgets", type=int, nargs="+", default=[150, 250, 350, 450])
     parser.add_argument("--chunk-budget", type=int, default=700)
+    parser.add_argument("--gaps", nargs="+", default=["0:0"], metavar="CHUNKS:SENTENCES",
+                        help="passages read whole (ASSISTANT_EVIDENCE_CHUNK_GAP and "
+                             "_SENTENCE_GAP); one way per pair, each at every budget")
     parser.add_argument("--blend", nargs="+", default=["0:0"], metavar="LEX:RANK[:COS]",
                         help="score = COS (default 1) * cosine + LEX * share of the "
                              "question's content words in the sentence + RANK / (1 + its "
@@ -66,37 +70,44 @@ def main() -> None:
              for i in select_split(load_gold(ROOT / "evals" / f"{name}.jsonl"), args.split)
              if i.answers and not i.history]
     blends = [tuple(float(x) for x in (b + ":1").split(":")[:3]) for b in args.blend]
-    ways = [("chunks", args.chunk_budget, 0.0, 0.0, 1.0)] + [
-        ("sentences", b, lex, rank, cos) for lex, rank, cos in blends for b in args.budgets]
+    gap_pairs = [tuple(int(x) for x in g.split(":")) for g in args.gaps]
+    Way = tuple[str, int, float, float, float, int, int]
+    ways: list[Way] = [("chunks", args.chunk_budget, 0.0, 0.0, 1.0, 0, 0)] + [
+        ("sentences", b, lex, rank, cos, cg, sg) for lex, rank, cos in blends
+        for cg, sg in gap_pairs for b in args.budgets]
     hits = {w: 0 for w in ways}
-    tokens: dict[tuple[str, int, float, float, float], list[int]] = {w: [] for w in ways}
+    tokens: dict[Way, list[int]] = {w: [] for w in ways}
     for item in items:
         retrieved = bot.retriever.retrieve(item.question, settings.top_k,
                                            language=detect_language(item.question))
         records = [r.record for r in retrieved]
-        candidates = number_evidence(records, 1 << 30, bot.count_tokens)
-        cosine = bot.similarity(item.question, [c.text for c in candidates])
         asked = content_words(item.question)
-        lexical = [share_found(asked, set(words(c.text))) for c in candidates]
         order = [r.id for r in records]
+        pools = {}  # chunk gap -> (candidates, cosines, lexical shares)
+        for cg in sorted({w[5] for w in ways}):
+            candidates = candidate_sentences(records, bot.store.get, bot.count_tokens, cg)
+            pools[cg] = (candidates, bot.similarity(item.question, [c.text for c in candidates]),
+                         [share_found(asked, set(words(c.text))) for c in candidates])
         for way in ways:
             if way[0] == "chunks":
                 evidence = number_evidence(records, way[1], bot.count_tokens)
             else:  # the pipeline's blend_scores, on a cosine mixed with the lexical share
+                candidates, cosine, lexical = pools[way[5]]
                 mixed = [way[4] * c + way[2] * lx for c, lx in zip(cosine, lexical, strict=True)]
                 scores = blend_scores(candidates, mixed, order, rank_weight=way[3])
-                evidence = select_sentences(candidates, scores, way[1], bot.count_tokens)
+                evidence = select_sentences(candidates, scores, way[1], bot.count_tokens,
+                                            max_gap=way[6])
             text = format_evidence(evidence)
             hits[way] += is_correct(text, item.answers, item.match)
             tokens[way].append(qwen_tokens(text))
     print(f"{len(items)} answerable {args.split} items (seeds + Dutch news), top_k "
           f"{settings.top_k}")
-    print("| evidence | budget (tiktoken) | blend lex:rank:cosine | answer in evidence | "
-          "tokens, mean / p95 (Qwen) |")
-    print("|---|---|---|---|---|")
+    print("| evidence | budget (tiktoken) | blend lex:rank:cosine | gaps chunks:sentences | "
+          "answer in evidence | tokens, mean / p95 (Qwen) |")
+    print("|---|---|---|---|---|---|")
     for way in ways:
         t = tokens[way]
-        print(f"| {way[0]} | {way[1]} | {way[2]:g}:{way[3]:g}:{way[4]:g} | "
+        print(f"| {way[0]} | {way[1]} | {way[2]:g}:{way[3]:g}:{way[4]:g} | {way[5]}:{way[6]} | "
               f"{hits[way] / len(items):.3f} | {np.mean(t):.0f} / {np.percentile(t, 95):.0f} |")
 
 

@@ -7,7 +7,13 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assistant.evidence import EvidenceSentence, number_evidence, select_sentences
+from assistant.evidence import (
+    EvidenceSentence,
+    candidate_sentences,
+    gap_chunk_ids,
+    number_evidence,
+    select_sentences,
+)
 from assistant.store import ChunkRecord
 
 WORDS = ["Kalin", "Haftar", "Begec", "haven", "schip", "Hij", "Ook", "They", "met", "left"]
@@ -78,3 +84,58 @@ def test_evidence_sentence_offsets_point_into_the_article() -> None:
     record = article("d0", ["Kalin met Haftar.", "Begec was there."])
     ev: list[EvidenceSentence] = number_evidence([record], 100, words)
     assert [record.text[s.start:s.end] for s in ev] == [s.text for s in ev]
+
+
+def test_the_sentences_between_two_chosen_ones_are_read_when_they_fit() -> None:
+    records = [article("d0", ["Kalin met Haftar.", "Altindag led the delegation.",
+                              "The motto was one army.", "Begec also took part.",
+                              "Rain fell."]),
+               article("d1", ["Elsewhere a ship docked."])]
+    candidates = number_evidence(records, 1 << 30, words)
+    scores = [0.9, 0.2, 0.1, 0.8, 0.3, 0.25]
+    texts = lambda chosen: [s.text for s in chosen]  # noqa: E731
+    # 3 + 4 words chosen first; the 9 words between them come next, before the better "Rain"
+    assert texts(select_sentences(candidates, scores, 16, words)) == [
+        "Kalin met Haftar.", "Altindag led the delegation.", "The motto was one army.",
+        "Begec also took part."]
+    # when the passage does not fit, the next best sentences take the room
+    assert texts(select_sentences(candidates, scores, 12, words)) == [
+        "Kalin met Haftar.", "Begec also took part.", "Rain fell."]
+    # max_gap 1: two sentences between is too far apart to read the passage whole
+    assert texts(select_sentences(candidates, scores, 16, words, max_gap=1)) == [
+        "Kalin met Haftar.", "Begec also took part.", "Rain fell.", "Elsewhere a ship docked."]
+
+
+def test_a_gap_is_never_filled_across_articles() -> None:
+    records = [article("d0", ["Kalin met Haftar."]), article("d1", ["A ship docked.", "Rain."])]
+    candidates = number_evidence(records, 1 << 30, words)
+    # d0's sentence is number 1 and d1's first is 2: neighbours by number, not by article
+    chosen = select_sentences(candidates, [0.9, 0.1, 0.8], 5, words)
+    assert [s.text for s in chosen] == ["Kalin met Haftar.", "Rain."]
+
+
+def chunk(doc: str, index: int, text: str, start: int) -> ChunkRecord:
+    meta = {"doc_id": doc, "source": f"{doc}.txt", "title": doc, "start": start,
+            "chunk_index": index, "sentences": json.dumps([[start, start + len(text)]])}
+    return ChunkRecord(f"{doc}-{index}", text, meta)
+
+
+def test_chunks_between_retrieved_ones_become_candidates() -> None:
+    stored = {c.id: c for c in [chunk("d0", i, f"Sentence {i}.", 20 * i) for i in range(5)]
+              + [chunk("d1", i, f"Other {i}.", 20 * i) for i in range(3)]}
+    assert gap_chunk_ids([stored["d0-3"], stored["d1-0"], stored["d0-1"], stored["d1-2"]]) == [
+        "d0-2", "d1-1"]
+    assert gap_chunk_ids([stored["d0-0"], stored["d0-3"]]) == []
+    assert gap_chunk_ids([stored["d0-0"], stored["d0-3"]], max_gap=2) == ["d0-1", "d0-2"]
+    asked: list[list[str]] = []
+
+    def fetch(ids: list[str]) -> list[ChunkRecord]:
+        asked.append(ids)
+        return [stored[i] for i in ids]
+
+    found = candidate_sentences([stored["d0-3"], stored["d0-1"]], fetch, words)
+    assert [s.text for s in found] == ["Sentence 1.", "Sentence 2.", "Sentence 3."]
+    assert asked == [["d0-2"]]
+    assert [s.text for s in candidate_sentences([stored["d0-1"]], fetch, words)] == [
+        "Sentence 1."]
+    assert asked == [["d0-2"]]  # nothing to fetch: the store is not asked

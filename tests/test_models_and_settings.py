@@ -95,6 +95,7 @@ def test_settings_from_environment() -> None:
     ({"ASSISTANT_CHUNK_OVERLAP_TOKENS": "500"}, "ASSISTANT_CHUNK_OVERLAP_TOKENS"),
     ({"ASSISTANT_TEMPERATURE": "hot"}, "ASSISTANT_TEMPERATURE: expected a number"),
     ({"ASSISTANT_DATA_DIR": "~no-such-user-0"}, "ASSISTANT_DATA_DIR: cannot expand"),
+    ({"ASSISTANT_EVIDENCE_SENTENCE_GAP": "-1"}, "ASSISTANT_EVIDENCE_SENTENCE_GAP: must be >= 0"),
 ])
 def test_bad_settings_name_the_variable(env: dict[str, str], message: str) -> None:
     with pytest.raises(SettingsError, match=message):

@@ -118,6 +118,9 @@ def test_invented_numbers_make_it_abstain(make_assistant: Any, seed_dir: Path) -
     bot.ingest(seed_dir)
     answer = bot.ask("How many officers came with Kalin?")
     assert answer.abstained and "40" in answer.reason
+    # what was refused is kept for the evaluation report, and never in what a reader gets
+    assert answer.withheld == "Kalin brought 40 officers [1]."
+    assert "40" not in answer.text and "40 officers" not in str(answer.to_dict())
 
 
 def test_answer_without_markers_gets_the_declared_evidence(make_assistant: Any,

@@ -60,7 +60,9 @@ def test_test_split_passes_the_gate(gate_assistant: Any, tmp_path: Path) -> None
     print("\n" + markdown_table(metrics))
     for r in evaluator.results:
         if not r.correct:
-            print(f"  {r.id}: {'abstained' if r.abstained else r.answer!r} ({r.reason})")
+            withheld = f" withheld: {r.withheld!r}" if r.withheld else ""
+            print(f"  {r.id}: {'abstained' if r.abstained else r.answer!r} ({r.reason})"
+                  f"{withheld}")
     low = {name: round(metrics[name], 3) for name, floor in GATE.items()
            if not name.endswith("_max") and metrics[name] < floor}
     high = {name[:-4]: round(metrics[name[:-4]], 3) for name, ceiling in GATE.items()

@@ -80,6 +80,15 @@ def test_an_english_sentence_with_dutch_words_in_a_dutch_answer_is_rewritten() -
     assert shown == ["De zwaan werd in Rockanje gevangen [2]."] and gate.rewritten == 1
 
 
+def test_an_empty_rewrite_is_refused_not_shown_as_its_markers() -> None:
+    # a translation reply that was not one sentence is cleaned to "" (clean_translation)
+    evidence = {2: "Een zwaan met zijn kop in een klem werd in Rockanje gevangen."}
+    gate = SentenceGate(evidence, question="In welke plaats werd een zwaan gevangen?",
+                        language="nl", declared=[2], rewrite=lambda sentence, language: "")
+    shown = gate.feed("Rockanje [2] was the place where the zwaan was gevangen.") + gate.finish()
+    assert shown == [] and gate.text == "" and "language" in gate.reason
+
+
 def test_sentences_end_after_their_markers_not_inside_names_or_numbers() -> None:
     assert split_complete("Kalin [1][2]. Begec") == (["Kalin [1][2]."], " Begec")
     assert split_complete("It cost 1.5 million. Then") == (["It cost 1.5 million."], " Then")
