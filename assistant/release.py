@@ -224,12 +224,16 @@ def clean_translation(reply: str) -> str:
     'Begec [4] took part.'
     >>> clean_translation("Begec [4] took part.\\nNote: I kept the names.")
     ''
+    >>> clean_translation("Justice Officer C [7]. Poland pointed at the money [7].")
+    ''
     """
     text = _LABEL.sub("", reply.strip())
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     if len(lines) != 1:
         return ""
-    return lines[0].strip('"“”').strip()
+    sentence = lines[0].strip('"“”').strip()
+    complete, rest = split_complete(sentence)
+    return sentence if len(complete) + bool(rest.strip()) == 1 else ""
 
 
 def _append_markers(text: str, numbers: Sequence[int]) -> str:

@@ -86,7 +86,7 @@ class Settings:
     # once two chosen sentences of an article are at most evidence_sentence_gap apart, the
     # sentences between them are chosen next (0 and 0: the retrieved chunks' best sentences)
     evidence_chunk_gap: int = 1
-    evidence_sentence_gap: int = 2
+    evidence_sentence_gap: int = 1
     # calibrated abstention: "off" = none (signals are still recorded), "shipped" = the
     # coefficients in assistant/data/abstention.json (fitted on the whole dev split, 192
     # answers, for a precision of 0.75), a path = your own (assistant calibrate). On by

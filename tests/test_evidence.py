@@ -95,11 +95,11 @@ def test_the_sentences_between_two_chosen_ones_are_read_when_they_fit() -> None:
     scores = [0.9, 0.2, 0.1, 0.8, 0.3, 0.25]
     texts = lambda chosen: [s.text for s in chosen]  # noqa: E731
     # 3 + 4 words chosen first; the 9 words between them come next, before the better "Rain"
-    assert texts(select_sentences(candidates, scores, 16, words)) == [
+    assert texts(select_sentences(candidates, scores, 16, words, max_gap=2)) == [
         "Kalin met Haftar.", "Altindag led the delegation.", "The motto was one army.",
         "Begec also took part."]
     # when the passage does not fit, the next best sentences take the room
-    assert texts(select_sentences(candidates, scores, 12, words)) == [
+    assert texts(select_sentences(candidates, scores, 12, words, max_gap=2)) == [
         "Kalin met Haftar.", "Begec also took part.", "Rain fell."]
     # max_gap 1: two sentences between is too far apart to read the passage whole
     assert texts(select_sentences(candidates, scores, 16, words, max_gap=1)) == [
