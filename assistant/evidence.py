@@ -138,16 +138,16 @@ def select_sentences(sentences: Sequence[EvidenceSentence], scores: Sequence[flo
     gaps: list[list[int]] = []  # passages between chosen sentences, taken before the next best
     while True:
         if gaps:
-            group = [j for j in gaps.pop(0) if j not in chosen]
+            group = gaps.pop(0)
         else:
             i = next(order, None)
             if i is None:
                 break
             group = [i]
             before = index.get((sentences[i].doc_id, sentences[i].number - 1))
-            if (before is not None and _POINTS_BACK.match(sentences[i].text)):
+            if before is not None and _POINTS_BACK.match(sentences[i].text):
                 group.append(before)
-            group = [j for j in group if j not in chosen]
+        group = [j for j in group if j not in chosen]
         cost = sum(count_tokens(sentences[j].text) for j in group)
         if not group or (chosen and used + cost > max_tokens):
             continue

@@ -133,7 +133,7 @@ def build_chain(retriever: Retriever, chat_model: Callable[[], BaseChatModel],
                                        exclude=turn.exclude)
         records = [r.record for r in retrieved]
         if config.evidence_selection == "sentences" and config.similarity and records:
-            candidates = candidate_sentences(records, retriever.store.get, count_tokens,
+            candidates = candidate_sentences(records, retriever.chunks, count_tokens,
                                              config.max_chunk_gap)
             cosines = config.similarity(turn.search, [c.text for c in candidates])
             scores = blend_scores(candidates, cosines, [r.id for r in records])

@@ -16,6 +16,7 @@ only when the store's generation changes.
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -122,6 +123,7 @@ class BM25Index:
         import bm25s
 
         self.records = records
+        self.by_id = {r.id: r for r in records}
         self.rows = RowFilter(records)
         self._bm25: Any = None
         if records:
@@ -180,6 +182,12 @@ class Retriever:
     def dense(self) -> DenseIndex | None:
         """The exact index, or ``None`` when the store holds more than ``exact_max`` chunks."""
         return self._indexes()[1]
+
+    def chunks(self, ids: Sequence[str]) -> list[ChunkRecord]:
+        """The chunk records ``ids`` that the store holds, in that order, read from the
+        records kept in memory for its current generation (no store round trip)."""
+        by_id = self._indexes()[0].by_id
+        return [by_id[i] for i in ids if i in by_id]
 
     def _indexes(self) -> tuple[BM25Index, DenseIndex | None]:
         generation = self.store.generation()

@@ -85,7 +85,7 @@ def main() -> None:
         order = [r.id for r in records]
         pools = {}  # chunk gap -> (candidates, cosines, lexical shares)
         for cg in sorted({w[5] for w in ways}):
-            candidates = candidate_sentences(records, bot.store.get, bot.count_tokens, cg)
+            candidates = candidate_sentences(records, bot.retriever.chunks, bot.count_tokens, cg)
             pools[cg] = (candidates, bot.similarity(item.question, [c.text for c in candidates]),
                          [share_found(asked, set(words(c.text))) for c in candidates])
         for way in ways:

@@ -83,6 +83,18 @@ def test_exact_index_follows_the_store_and_honours_exclusions(tmp_path: Path) ->
     assert retriever.retrieve(question, 1)[0].record.id == "doc9-0"
 
 
+def test_chunks_are_read_from_the_current_generations_records(tmp_path: Path) -> None:
+    store, embedder = store_with(tmp_path, TEXTS)
+    retriever = Retriever(store, embedder, candidates=5)
+    assert [r.id for r in retriever.chunks(["doc1-0", "nope-3", "doc0-0"])] == [
+        "doc1-0", "doc0-0"]
+    assert retriever.chunks(["doc0-0"])[0].text == store.get(["doc0-0"])[0].text
+    store.upsert([ChunkRecord("doc9-0", "Nieuw.", {"doc_id": "doc9"})],
+                 embedder.embed_documents(["Nieuw."]))
+    store.bump_generation()
+    assert [r.text for r in retriever.chunks(["doc9-0"])] == ["Nieuw."]
+
+
 def test_vectors_are_returned_in_the_order_asked(tmp_path: Path) -> None:
     store, embedder = store_with(tmp_path, TEXTS)
     got = store.vectors(["doc3-0", "doc0-0"])
