@@ -133,3 +133,40 @@ def test_a_place_name_first_does_not_decide_the_language() -> None:
     shown, gate = run(sentence, [], evidence={2: "Amsterdam telt er meer dan 35.000 scooters."},
                       question="How many scooters does Amsterdam have?")
     assert shown == [sentence], gate.reason
+
+
+def test_an_untranslated_dutch_word_in_an_english_sentence_is_rewritten_first() -> None:
+    # dev: "... on donderdag 6 June [4].", "The veren of the owl ..." passed every check before
+    evidence = {4: "Slaughter signeert donderdag 6 juni in Barendrecht, Dordrecht en Schiedam."}
+    question = "When will Karin Slaughter sign books?"
+    asked: list[str] = []
+
+    def rewrite(sentence: str, language: str) -> str:
+        asked.append(sentence)
+        return "She signs books in Barendrecht on Thursday 6 June [4]."
+
+    gate = SentenceGate(evidence, question=question, language="en", rewrite=rewrite)
+    mixed = "She signs books in Barendrecht on donderdag 6 June [4]."
+    shown = gate.feed(mixed) + gate.finish()
+    assert asked == [mixed]
+    assert shown == ["She signs books in Barendrecht on Thursday 6 June [4]."]
+    # without a rewrite step (or when the rewrite keeps the word) it is refused, not shown
+    shown, gate = run(mixed, [], evidence=evidence, question=question)
+    assert shown == [] and "language" in gate.reason
+    gate = SentenceGate(evidence, question=question, language="en",
+                        rewrite=lambda sentence, language: sentence)
+    assert gate.feed(mixed) + gate.finish() == [] and "language" in gate.reason
+
+
+def test_names_titles_and_loanwords_are_not_untranslated_words() -> None:
+    from assistant.language import consistent, foreign_content_words
+
+    for sentence in ("Stichting Vogelklas Karel Schot in Rotterdam cared for the swan [7].",
+                     "Matthijs van Nieuwkerk [4] will host College Tour.",
+                     "The 'Dag van de Zorg' was held in Enschede [2]."):
+        assert foreign_content_words(sentence, "en") == [], sentence
+        assert consistent(sentence, "en"), sentence
+    # Dutch answers keep the English words Dutch has taken in, but not English ones
+    assert foreign_content_words("De meeting van het team ging over de deal [3].", "nl") == []
+    assert foreign_content_words("Begec [5] attended de bijeenkomst.", "nl") == ["attended"]
+    assert not consistent("The customs seized 1,7 miljoen losse sigaretten [3].", "en")
