@@ -210,6 +210,30 @@ def foreign_content_words(text: str, language: str) -> list[str]:
     return found
 
 
+def quote_foreign(text: str, language: str) -> str:
+    """``text`` with each run of words that hold ``foreign_content_words`` put in single quotes:
+    a term of the source left as the source has it, marked as such (the fallback when a
+    translation fails or changes a number).
+
+    >>> quote_foreign("Customs seized 1,7 miljoen losse sigaretten in Rotterdam [3].", "en")
+    "Customs seized 1,7 'miljoen losse sigaretten' in Rotterdam [3]."
+    >>> quote_foreign("Begec [5] is the consul-generaal.", "en")
+    "Begec [5] is the 'consul-generaal'."
+    """
+    spans: list[list[int]] = []  # [start, end] of each run of foreign words
+    for m in re.finditer(r"[^\W\d_][\w'’-]*", text):
+        word = m.group()
+        if not (word.islower() and foreign_content_words(word, language)):
+            continue
+        if spans and not text[spans[-1][1]:m.start()].strip():
+            spans[-1][1] = m.end()
+        else:
+            spans.append([m.start(), m.end()])
+    for start, end in reversed(spans):
+        text = f"{text[:start]}'{text[start:end]}'{text[end:]}"
+    return text
+
+
 def consistent(text: str, language: str) -> bool:
     """Whether an answer is written in ``language`` (or has too few words of its own to say),
     with none of the other language's function words or everyday words in it."""

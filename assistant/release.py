@@ -10,7 +10,9 @@ each complete one against the evidence before anything is shown:
 - it must not repeat, restate the question, or give the question's subject as its answer
   (``degenerate``);
 - it must be written in the question's language (``language.consistent``); a sentence that is
-  not is handed to ``rewrite`` (a translation step) once and checked again;
+  not is handed to ``rewrite`` (a translation step) once and checked again; a translation that
+  changes a number is not taken, and a sentence whose only fault is untranslated everyday words
+  is then shown with those words in quotes (``language.quote_foreign``), as the source has them;
 - the first sentence must also convince ``accept`` (the calibrated abstention model).
 
 While the model is still writing, a sentence that needs a rewrite is held back, with every
@@ -45,8 +47,8 @@ from dataclasses import dataclass, field
 from .citations import align_markers, cited_numbers
 from .degenerate import degenerate
 from .grounding import unsupported_terms
-from .language import consistent
-from .matching import names
+from .language import consistent, quote_foreign
+from .matching import names, numbers
 from .text import fold
 
 NOT_FOUND_REPLIES = ("not found", "niet gevonden")  # the prompt's reply, and its Dutch form
@@ -176,11 +178,16 @@ class SentenceGate:
         if consistent(fixed, self.language):
             return fixed, ""
         rewritten = self.rewrite(fixed, self.language) if self.rewrite is not None else ""
-        if rewritten.strip():
+        # a translation must keep every number (dev: "donderdag 6 June [4]" came back as
+        # "Thursday, June 4th [4][5]", and 4 stood in the other cited sentence)
+        if rewritten.strip() and _numbers_of(rewritten) == _numbers_of(fixed):
             translated, why = self._grounded(rewritten)
             if translated is not None and consistent(translated, self.language):
                 self.rewritten += 1
                 return translated, ""
+        quoted = quote_foreign(fixed, self.language)  # the source's words, marked as such
+        if quoted != fixed and consistent(quoted, self.language):
+            return quoted, ""
         return None, "the answer is not written in the question's language"
 
     def needs_rewrite(self, sentence: str) -> bool:
@@ -234,6 +241,11 @@ def clean_translation(reply: str) -> str:
     sentence = lines[0].strip('"“”').strip()
     complete, rest = split_complete(sentence)
     return sentence if len(complete) + bool(rest.strip()) == 1 else ""
+
+
+def _numbers_of(sentence: str) -> list[str]:
+    """The sorted values of the numbers in ``sentence``, its markers left out."""
+    return sorted(numbers(re.sub(r"\[\d+\]", " ", sentence)))
 
 
 def _append_markers(text: str, numbers: Sequence[int]) -> str:

@@ -150,12 +150,19 @@ def test_an_untranslated_dutch_word_in_an_english_sentence_is_rewritten_first() 
     shown = gate.feed(mixed) + gate.finish()
     assert asked == [mixed]
     assert shown == ["She signs books in Barendrecht on Thursday 6 June [4]."]
-    # without a rewrite step (or when the rewrite keeps the word) it is refused, not shown
+    # without a rewrite step, or when the rewrite keeps the word or changes a number, the
+    # word is shown in quotes, as the source has it
+    quoted = "She signs books in Barendrecht on 'donderdag' 6 June [4]."
     shown, gate = run(mixed, [], evidence=evidence, question=question)
+    assert shown == [quoted], gate.reason
+    for reply in (mixed, "She signs books in Barendrecht on Thursday, June 4th [4]."):
+        gate = SentenceGate(evidence, question=question, language="en",
+                            rewrite=lambda sentence, language, reply=reply: reply)
+        assert gate.feed(mixed) + gate.finish() == [quoted]
+    # Dutch function words are not quoted away: that sentence is still refused
+    shown, gate = run("She signs books in Barendrecht op donderdag 6 June [4].", [],
+                      evidence=evidence, question=question)
     assert shown == [] and "language" in gate.reason
-    gate = SentenceGate(evidence, question=question, language="en",
-                        rewrite=lambda sentence, language: sentence)
-    assert gate.feed(mixed) + gate.finish() == [] and "language" in gate.reason
 
 
 def test_names_titles_and_loanwords_are_not_untranslated_words() -> None:
