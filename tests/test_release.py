@@ -159,6 +159,13 @@ def test_an_untranslated_dutch_word_in_an_english_sentence_is_rewritten_first() 
         gate = SentenceGate(evidence, question=question, language="en",
                             rewrite=lambda sentence, language, reply=reply: reply)
         assert gate.feed(mixed) + gate.finish() == [quoted]
+    # quotes are for a term, not for a sentence left mostly in the source's words
+    shown, gate = run("Duizenden [4] zijn op de vlucht geslagen.", [], evidence=evidence,
+                      question=question)
+    assert shown == []
+    shown, gate = run("Many people [4] were vlucht geslagen.", [], evidence=evidence,
+                      question=question)
+    assert shown == [] and "language" in gate.reason
     # Dutch function words are not quoted away: that sentence is still refused
     shown, gate = run("She signs books in Barendrecht op donderdag 6 June [4].", [],
                       evidence=evidence, question=question)
