@@ -192,22 +192,44 @@ def _zipf() -> Any:
     return lru_cache(maxsize=65536)(zipf_frequency)
 
 
+# a word as the untranslated-word checks read it: letters first, then letters, digits,
+# apostrophes and hyphens ("consul-generaal", "tbs-patiënten")
+_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+
+
+def _foreign_parts(word: str, language: str) -> list[str]:
+    """The parts of a lower-case ``word`` (split at hyphens) that are the other language's
+    everyday words rather than ``language``'s (``OTHER_ZIPF``, ``OWN_ZIPF``)."""
+    if not word.islower():
+        return []
+    other = "nl" if language == "en" else "en"
+    zipf = _zipf()
+    return [part for part in word.split("-")
+            if len(part) >= 3 and zipf(part, other) >= OTHER_ZIPF
+            and zipf(part, language) < OWN_ZIPF]
+
+
 def foreign_content_words(text: str, language: str) -> list[str]:
     """The lower-case words (parts of hyphenated ones too) of ``text``, outside quoted spans,
     that belong to the other language rather than to ``language`` (``OTHER_ZIPF``,
     ``OWN_ZIPF``)."""
-    other = "nl" if language == "en" else "en"
-    zipf = _zipf()
     text = _QUOTED.sub(" ", MARKER.sub(" ", text))
-    found = []
-    for token in re.findall(r"[^\W\d_][\w'’-]*", text):
-        if not token.islower():
-            continue
-        for part in token.split("-"):
-            if (len(part) >= 3 and zipf(part, other) >= OTHER_ZIPF
-                    and zipf(part, language) < OWN_ZIPF):
-                found.append(part)
-    return found
+    return [part for m in _WORD.finditer(text) for part in _foreign_parts(m.group(), language)]
+
+
+def _foreign_matches(text: str, language: str) -> list[re.Match[str]]:
+    """The words of ``text`` that hold a foreign part (``_foreign_parts``), quoted or not."""
+    return [m for m in _WORD.finditer(text) if _foreign_parts(m.group(), language)]
+
+
+def foreign_share(text: str, language: str) -> float:
+    """The share of the words of ``text`` that ``quote_foreign`` would quote.
+
+    >>> foreign_share("Duizenden [3] are on the vlucht geslagen [4].", "en")
+    0.3333333333333333
+    """
+    words = _WORD.findall(text)
+    return len(_foreign_matches(text, language)) / len(words) if words else 0.0
 
 
 def quote_foreign(text: str, language: str) -> str:
@@ -221,10 +243,7 @@ def quote_foreign(text: str, language: str) -> str:
     "Begec [5] is the 'consul-generaal'."
     """
     spans: list[list[int]] = []  # [start, end] of each run of foreign words
-    for m in re.finditer(r"[^\W\d_][\w'’-]*", text):
-        word = m.group()
-        if not (word.islower() and foreign_content_words(word, language)):
-            continue
+    for m in _foreign_matches(text, language):
         if spans and not text[spans[-1][1]:m.start()].strip():
             spans[-1][1] = m.end()
         else:

@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 from .citations import align_markers, cited_numbers
 from .degenerate import degenerate
 from .grounding import unsupported_terms
-from .language import consistent, foreign_content_words, quote_foreign
+from .language import consistent, foreign_share, quote_foreign
 from .matching import names, numbers
 from .text import fold
 
@@ -187,7 +187,7 @@ class SentenceGate:
                 self.rewritten += 1
                 return translated, ""
         quoted = quote_foreign(fixed, self.language)  # the source's words, marked as such
-        if (quoted != fixed and _quoted_share(fixed, self.language) < MAX_QUOTED_SHARE
+        if (quoted != fixed and foreign_share(fixed, self.language) < MAX_QUOTED_SHARE
                 and consistent(quoted, self.language)):
             return quoted, ""
         return None, "the answer is not written in the question's language"
@@ -249,17 +249,6 @@ def clean_translation(reply: str) -> str:
 # (fe4c6f2), the quoted words were 1 in 9 to 2 in 15 of the answers' words, except one removal
 # ask shown as "Duizenden [3] are on the 'vlucht geslagen' [4]." (2 in 6)
 MAX_QUOTED_SHARE = 0.25
-
-
-def _quoted_share(sentence: str, language: str) -> float:
-    """The share of the sentence's words that ``quote_foreign`` would quote.
-
-    >>> _quoted_share("Duizenden [3] are on the vlucht geslagen [4].", "en")
-    0.3333333333333333
-    """
-    words = re.findall(r"[^\W\d_][\w'’-]*", re.sub(r"\[\d+\]", " ", sentence))
-    foreign = [w for w in words if w.islower() and foreign_content_words(w, language)]
-    return len(foreign) / len(words) if words else 0.0
 
 
 def _numbers_of(sentence: str) -> list[str]:

@@ -185,7 +185,8 @@ class Retriever:
 
     def chunks(self, ids: Sequence[str]) -> list[ChunkRecord]:
         """The chunk records ``ids`` that the store holds, in that order, read from the
-        records kept in memory for its current generation (no store round trip)."""
+        records kept in memory for its current generation (the store is asked only for its
+        generation, not for the chunks)."""
         by_id = self._indexes()[0].by_id
         return [by_id[i] for i in ids if i in by_id]
 
