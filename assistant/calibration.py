@@ -51,11 +51,16 @@ def _content(text: str) -> list[str]:
 def signals(*, dense: Sequence[float], bm25: Sequence[float], qsim: Sequence[float],
             question: str, sentence: str, cited: Sequence[str],
             logprobs: Sequence[float | None], same_language: bool,
-            fused: Sequence[float] = ()) -> dict[str, float]:
+            fused: Sequence[float] = (), p_no_evidence: float | None = None,
+            evidence_logprobs: Sequence[float | None] = ()) -> dict[str, float]:
     """The features of one candidate answer (its first sentence). ``dense``, ``bm25`` and
     ``fused``: the best score per retrieved document, best first; ``qsim``: cosine of the
-    question to each cited sentence; ``logprobs``: per written token (``None`` = unknown)."""
+    question to each cited sentence; ``logprobs``: per written token of the answer
+    (``None`` = unknown); ``p_no_evidence``: the model's probability, where its reply's
+    evidence list opens, of closing it empty (NOT FOUND; kept as a log-probability: it is
+    mostly far below 0.01); ``evidence_logprobs``: per token written before the answer."""
     lps = [lp for lp in logprobs if lp is not None]
+    elps = [lp for lp in evidence_logprobs if lp is not None]
     cited_words = set(words(" ".join(cited)))
     dense = sorted(dense, reverse=True)
     fused = sorted(fused, reverse=True)
@@ -74,6 +79,9 @@ def signals(*, dense: Sequence[float], bm25: Sequence[float], qsim: Sequence[flo
         "logprob_first": round(lps[0], 4) if lps else float("nan"),
         "same_language": 1.0 if same_language else 0.0,
         "n_cited": float(len(cited)),
+        "no_evidence_logprob": round(math.log(max(p_no_evidence, 1e-12)), 4)
+        if p_no_evidence is not None else float("nan"),
+        "evidence_logprob_min": round(min(elps), 4) if elps else float("nan"),
     }
 
 

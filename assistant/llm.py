@@ -71,6 +71,7 @@ def _close_models() -> None:
         _LOADED.clear()
         _SYSTEM_STATES.clear()
         _PIECES.clear()
+        _CLOSERS.clear()
         _FORMATTERS.clear()
 
 
@@ -137,19 +138,25 @@ class LlamaCppChat(BaseChatModel):
         with _model_lock(llama):
             _start_from_system(llama, messages)
             params = self._params(llama, messages, stop, **kwargs)
-            if self.prefill_reply and "logits_processor" in params:
+            opened = self.prefill_reply and "logits_processor" in params
+            if opened:
                 parts = _prefilled(llama, params)
                 yield ChatGenerationChunk(message=AIMessageChunk(
                     content=REPLY_START, response_metadata={"logprobs": [None]}))
             else:
                 parts = (p["choices"][0].get("delta", {}).get("content") or ""
                          for p in llama.create_chat_completion(stream=True, **params))
+            first: dict[str, Any] = {}
             for delta in parts:
+                if opened:  # the first token after '{"evidence": [': read its logits now
+                    first, opened = {"p_no_evidence": closing_probability(llama)}, False
                 if not delta:
                     continue
                 # a list, so that LangChain can merge the chunks' metadata at the end
-                chunk = ChatGenerationChunk(message=AIMessageChunk(
-                    content=delta, response_metadata={"logprobs": [token_logprob(llama, delta)]}))
+                meta = {"logprobs": [token_logprob(llama, delta)], **first}
+                chunk = ChatGenerationChunk(message=AIMessageChunk(content=delta,
+                                                                   response_metadata=meta))
+                first = {}
                 if run_manager:
                     run_manager.on_llm_new_token(delta, chunk=chunk)
                 yield chunk
@@ -213,6 +220,36 @@ def token_logprob(llama: Any, text: str) -> float | None:
         return value - norm
     except Exception:  # a build without these internals: the signal is simply missing
         return None
+
+
+def closing_probability(llama: Any) -> float | None:
+    """The probability, read from the logits just computed, that the next token closes a JSON
+    list (its text starts with "]" after any spaces). Right after the reply's opening
+    ``{"evidence": [`` that is the model's own probability that no sentence answers the
+    question (the prompt's NOT FOUND reply), taken from the context it already holds: no extra
+    evaluation. ``None`` when the logits are unavailable."""
+    try:
+        import numpy as np
+
+        logits = np.ctypeslib.as_array(llama._ctx.get_logits(), shape=(llama.n_vocab(),))
+        weights = np.exp(logits - float(logits.max()))
+        return float(weights[_closers(llama)].sum() / weights.sum())
+    except Exception:  # a build without these internals: the signal is simply missing
+        return None
+
+
+def _closers(llama: Any) -> list[int]:
+    """The tokens whose text starts with "]" after any spaces (found once per model)."""
+    if id(llama) not in _CLOSERS:
+        pieces = _PIECES.setdefault(id(llama), {})
+        found = []
+        for token in range(llama.n_vocab()):
+            if token not in pieces:
+                pieces[token] = llama.detokenize([token], special=False)
+            if pieces[token].lstrip().startswith(b"]"):
+                found.append(token)
+        _CLOSERS[id(llama)] = found
+    return _CLOSERS[id(llama)]
 
 
 class LazyReplyConstraint:
@@ -289,6 +326,7 @@ class LazyReplyConstraint:
 
 
 _PIECES: dict[int, dict[int, bytes]] = {}  # id(llama) -> token -> its bytes
+_CLOSERS: dict[int, list[int]] = {}  # id(llama) -> the tokens that close a list
 _FORMATTERS: dict[int, Any] = {}  # id(llama) -> its chat template (Jinja2ChatFormatter)
 _MODEL_LOCKS: dict[int, threading.Lock] = {}
 _SYSTEM_STATES: dict[int, tuple[str, Any]] = {}  # id(llama) -> (system prompt, saved state)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -190,15 +190,20 @@ def stream_answer(chain: Chain, turn: Turn) -> Iterator[StreamItem]:
         return
     by_number = {s.number: s.text for s in turn.evidence}
     logprobs: list[float | None] = []  # of the answer's tokens, as the model wrote them
+    before: dict[str, Any] = {"logprobs": []}  # what the model wrote before the answer string
     gate = SentenceGate(by_number, question=turn.standalone, language=turn.language,
                         rewrite=chain.rewrite,
                         accept=lambda sentence, cited: judge(chain.config, turn, sentence,
                                                              [by_number[n] for n in cited],
-                                                             logprobs))
+                                                             logprobs, before))
     reader = AnswerStream()
     for chunk in chain.model().stream(turn.messages):
         piece = reader.feed(str(chunk.content))
+        if "p_no_evidence" in chunk.response_metadata:
+            before["p_no_evidence"] = chunk.response_metadata["p_no_evidence"]
         if not piece:
+            if not logprobs:
+                before["logprobs"].extend(chunk.response_metadata.get("logprobs") or [None])
             if reader.done:
                 break  # the answer string closed: nothing more to read
             continue
@@ -219,8 +224,11 @@ def stream_answer(chain: Chain, turn: Turn) -> Iterator[StreamItem]:
 
 
 def judge(config: ChainConfig, turn: Turn, sentence: str, cited: list[str],
-          logprobs: list[float | None]) -> str:
-    """Score the first answer sentence (kept on ``turn``); a reason to abstain, or ``""``."""
+          logprobs: list[float | None], before: Mapping[str, Any] | None = None) -> str:
+    """Score the first answer sentence (kept on ``turn``); a reason to abstain, or ``""``.
+    ``before``: the model's ``p_no_evidence`` and the ``logprobs`` of the tokens it wrote
+    before the answer string (the evidence list), where known."""
+    before = before or {}
     best: dict[str, tuple[float, float, float]] = {}  # doc id -> best dense, bm25, fused
     for r in turn.retrieved:
         doc = str(r.record.metadata.get("doc_id", r.record.id))
@@ -233,7 +241,9 @@ def judge(config: ChainConfig, turn: Turn, sentence: str, cited: list[str],
                            fused=[f for _, _, f in best.values()], qsim=qsim,
                            question=turn.search, sentence=sentence, cited=cited,
                            logprobs=logprobs, same_language=turn.language ==
-                           config.archive_language)
+                           config.archive_language,
+                           p_no_evidence=before.get("p_no_evidence"),
+                           evidence_logprobs=before.get("logprobs", ()))
     if config.calibrator is None:
         return ""
     turn.confidence = round(config.calibrator.probability(turn.signals), 4)
