@@ -3,21 +3,29 @@ first sentence (fakes, no models)."""
 
 from __future__ import annotations
 
+import ctypes
 import json
+import math
 import random
+from collections.abc import Iterator
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import HashEmbedder, ScriptedChat
+from langchain_core.messages import AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGenerationChunk
 from test_pipeline import number_of, reply
 
 from assistant import cli
 from assistant.answer import Answer
-from assistant.api import load_calibrator
+from assistant.api import Assistant, load_calibrator
 from assistant.calibration import DEFAULT_PATH, FEATURES, Calibrator, fit
 from assistant.evaluation import ItemResult
+from assistant.llm import closing_probability
 from assistant.settings import SettingsError
+from assistant.store import ChromaStore
 
 
 def rows(n: int, seed: int = 0) -> tuple[list[dict[str, float]], list[bool]]:
@@ -111,3 +119,60 @@ def test_calibrate_command_fits_dev_reports_only(tmp_path: Path,
     test = tmp_path / "test.json"
     test.write_text(json.dumps({"meta": {"split": "test"}, "items": items}))
     assert cli.main(["calibrate", "--report", str(test), "--out", str(out)]) == 2
+
+
+class ChatWithLogits(ScriptedChat):
+    """``ScriptedChat`` whose chunks carry what ``LlamaCppChat`` reads from its logits: a
+    log-probability per piece (-0.1 per piece before the answer string, growing, -0.05 in it)
+    and, on the first piece, the probability of closing the evidence list empty."""
+
+    def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                run_manager: Any = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+        for i, chunk in enumerate(super()._stream(messages, stop, run_manager, **kwargs)):
+            text = str(chunk.message.content)
+            meta: dict[str, Any] = {"logprobs": [-0.05 if '"answer": "' in "".join(
+                self.streamed) else -0.1 * (i + 1)]}
+            if i == 0:
+                meta["p_no_evidence"] = 0.02
+            yield ChatGenerationChunk(message=AIMessageChunk(content=text,
+                                                             response_metadata=meta))
+
+
+def test_the_evidence_list_s_logits_become_signals(settings: Any, seed_dir: Path) -> None:
+    store = ChromaStore.persistent(settings.data_dir / "chroma", settings.collection, "hash")
+    chat = ChatWithLogits(script=kalin, prompts=[], calls_kwargs=[])
+    bot = Assistant(settings, store, HashEmbedder(), chat)
+    bot.ingest(seed_dir)
+    answer = bot.ask("Who met Haftar in Benghazi?")
+    assert not answer.abstained
+    assert answer.signals["no_evidence_logprob"] == round(math.log(0.02), 4)
+    pieces = chat.streamed
+    opened = next(i for i, _ in enumerate(pieces) if '"answer": "' in "".join(pieces[:i + 1]))
+    # the least likely piece written before the answer string: the last one before it
+    assert answer.signals["evidence_logprob_min"] == round(-0.1 * opened, 4)
+    assert answer.signals["logprob_min"] == -0.05
+
+
+def test_closing_probability_sums_the_tokens_that_close_a_list() -> None:
+    pieces = [b"1", b"]", b" ],", b",", b"]}"]
+    values = [2.0, 1.0, 0.5, 0.0, -1.0]
+
+    class Ctx:
+        def get_logits(self) -> Any:
+            array = (ctypes.c_float * len(values))(*values)
+            self.keep = array
+            return ctypes.cast(array, ctypes.POINTER(ctypes.c_float))
+
+    class FakeLlama:
+        _ctx = Ctx()
+
+        def n_vocab(self) -> int:
+            return len(pieces)
+
+        def detokenize(self, tokens: list[int], special: bool = False) -> bytes:
+            return pieces[tokens[0]]
+
+    weights = [math.exp(v) for v in values]
+    expected = (weights[1] + weights[2] + weights[4]) / sum(weights)
+    assert closing_probability(FakeLlama()) == pytest.approx(expected)
+    assert closing_probability(object()) is None  # no logits: the signal is missing

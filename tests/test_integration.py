@@ -55,6 +55,8 @@ def test_single_fact_answer_streams(real_assistant: Any) -> None:
     assert "".join(i for i in items if isinstance(i, str)) == answer.text  # nothing withdrawn
     assert "altindag" in fold(answer.text)
     assert any("Altindag" in c.quote for c in answer.citations)
+    # read from the logits where the evidence list opened (NaN, which fails this, if not)
+    assert -30 < answer.signals["no_evidence_logprob"] < 0
 
 
 def test_reingest_embeds_nothing(real_assistant: Any) -> None:
