@@ -127,6 +127,8 @@ def numbers(text: str) -> list[str]:
     ['6000', '25000', '6000', '1700000', '1014']
     >>> numbers("op 25.03.2019 om 3,5 uur")
     ['25.03.2019', '3.5']
+    >>> numbers("a three-year and nine-month term, twenty-five well-known players")
+    ['3', '9', '25']
     """
     return list(_numbers(text))
 
@@ -135,7 +137,7 @@ def numbers(text: str) -> list[str]:
 def _numbers(text: str) -> tuple[str, ...]:
     scaled = _AMOUNT.sub(lambda m: _value(m.group(1), m.group(2)) if m.group(2)
                          else m.group(), text)  # "1,7 miljoen" before text2num reads "miljoen"
-    digits = _spelled_out(scaled)
+    digits = _spelled_out(_HYPHENED.sub(_unhyphen, scaled))
     found = [_value(m.group(1), None) for m in _AMOUNT.finditer(digits)]
     found += [_NUMBER_WORDS[w] for w in words(digits)
               if w in _NUMBER_WORDS and w != _ARTICLE_EEN]
@@ -149,6 +151,22 @@ _MULTIPLIERS = {"duizend": 3, "thousand": 3, "miljoen": 6, "million": 6, "mln": 
                 "miljard": 9, "billion": 9, "mld": 9}
 _AMOUNT = re.compile(r"(\d+(?:[.,]\d+)*)(?:\s+(" + "|".join(_MULTIPLIERS) + r")\b)?",
                      re.IGNORECASE)
+
+
+# two letter-words joined by a hyphen: "nine-month", "twenty-five", "well-known"
+_HYPHENED = re.compile(r"(?<![\w-])([^\W\d_]+)-([^\W\d_]+)(?![\w-])")
+
+
+def _unhyphen(m: re.Match[str]) -> str:
+    """A number word hyphened to a word that is not one, apart ("nine-month" -> "nine month",
+    which text2num reads); "twenty-five" and "well-known" stay as they are."""
+    head, tail = m.group(1), m.group(2)
+    return f"{head} {tail}" if _number_word(head) and not _number_word(tail) else m.group()
+
+
+@lru_cache(maxsize=4096)
+def _number_word(word: str) -> bool:
+    return fold(word) in _NUMBER_WORDS or _spelled_out(word) != word
 
 
 def _spelled_out(text: str) -> str:

@@ -184,3 +184,19 @@ def test_names_titles_and_loanwords_are_not_untranslated_words() -> None:
     assert foreign_content_words("De meeting van het team ging over de deal [3].", "nl") == []
     assert foreign_content_words("Begec [5] attended de bijeenkomst.", "nl") == ["attended"]
     assert not consistent("The customs seized 1,7 miljoen losse sigaretten [3].", "en")
+
+
+def test_a_translation_keeps_numbers_written_in_hyphened_words() -> None:
+    # dev: "drie jaar en negen maanden" came back as "a three-year and nine-month prison term";
+    # "nine-month" was read as no number, so the translation seemed to drop the 9
+    evidence = {1: "Tegen een politieman is een celstraf van drie jaar en negen maanden geëist."}
+    question = "What prison sentence was demanded against the police officer?"
+    dutch = "Tegen de politieman is een celstraf van drie jaar en negen maanden geëist [1]."
+    english = "A three-year and nine-month prison term was demanded against the officer [1]."
+    gate = SentenceGate(evidence, question=question, language="en",
+                        rewrite=lambda sentence, language: english)
+    assert gate.feed(dutch) + gate.finish() == [english]
+    eight = english.replace("nine-month", "eight-month")  # a changed number is still caught
+    gate = SentenceGate(evidence, question=question, language="en",
+                        rewrite=lambda sentence, language: eight)
+    assert gate.feed(dutch) + gate.finish() == []
