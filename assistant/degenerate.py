@@ -85,15 +85,27 @@ _WHO = re.compile(r"^\s*(who|whom|which|wie|welke|welk)\b", re.IGNORECASE)
 
 def subject_as_answer(sentence: str, question: str) -> str:
     """For a who/which question: a name the question asks about that the sentence gives as an
-    answer (it stands in the sentence twice, once cited as an answer, once as the subject)."""
+    answer (it stands in the sentence twice, once cited as an answer, once as the subject).
+    Cited as an answer means written as a name, capitalised: a sentence that ends on the
+    common noun ("... de woordvoerster van het bisdom [3].") gives it as no answer.
+
+    >>> subject_as_answer("Het Bisdom Breda steunt de petitie, zegt Dapne van Roosendaal, "
+    ...                   "woordvoerster van het bisdom [3].",
+    ...                   "Wie is de woordvoerster van het Bisdom Breda?")
+    ''
+    """
     if not _WHO.match(question):
         return ""
     plain = MARKER.sub(" ", sentence)
+    folded = fold(sentence)
     for name in names(question, skip_common=True):
         key = fold(name)
-        if len(re.findall(rf"(?<!\w){re.escape(key)}(?!\w)", fold(plain))) >= 2 and \
-                re.search(rf"(?<!\w){re.escape(key)}(?!\w)\W*\[\d", fold(sentence)):
-            return f"the answer names {name}, whom the question asks about, as its answer"
+        if len(re.findall(rf"(?<!\w){re.escape(key)}(?!\w)", fold(plain))) < 2:
+            continue
+        for m in re.finditer(rf"(?<!\w){re.escape(key)}(?!\w)\W*\[\d", folded):
+            # offsets agree unless folding changed the length (ß -> ss): then take it as named
+            if len(folded) != len(sentence) or sentence[m.start()].isupper():
+                return f"the answer names {name}, whom the question asks about, as its answer"
     return ""
 
 
