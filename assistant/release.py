@@ -50,7 +50,7 @@ from .degenerate import degenerate
 from .grounding import unsupported_terms
 from .language import consistent, foreign_share, quote_foreign
 from .matching import names, numbers
-from .text import fold
+from .text import MARKER, fold
 
 NOT_FOUND_REPLIES = ("not found", "niet gevonden")  # the prompt's reply, and its Dutch form
 # ... and the model's own ways of saying so instead (dev: "I don't have enough information to
@@ -252,8 +252,13 @@ MAX_QUOTED_SHARE = 0.25
 
 
 def _numbers_of(sentence: str) -> list[str]:
-    """The sorted values of the numbers in ``sentence``, its markers left out."""
-    return sorted(numbers(re.sub(r"\[\d+\]", " ", sentence)))
+    """The sorted values of the numbers in ``sentence``, its markers ("[3]", "[1, 3]") left
+    out.
+
+    >>> _numbers_of("Zes [1, 2] mensen [3] kwamen op 4 juni.")
+    ['4', '6']
+    """
+    return sorted(numbers(MARKER.sub(" ", sentence)))
 
 
 def _append_markers(text: str, numbers: Sequence[int]) -> str:
