@@ -4,16 +4,21 @@
 The 1.5B model does not abstain by itself, so before the first sentence of an answer is shown
 the assistant scores it: retrieval scores and margins, how similar the cited sentences are to
 the question (EmbeddingGemma, across languages), how much of the question and of the answer
-the cited sentences hold, and the model's own token log-probabilities while it wrote the
-sentence. ``Calibrator`` turns those into a probability that the answer is right, with
-coefficients fitted by ``fit`` (scikit-learn) and shipped in ``assistant/data/abstention.json``;
-``assistant calibrate`` refits them from an eval report. Pure, but for ``fit``::
+the cited sentences hold, the model's own token log-probabilities while it wrote the sentence
+and its evidence list, and its probability of replying NOT FOUND (an empty evidence list),
+read where the list opens. ``Calibrator`` turns those into a probability that the answer is
+right, with coefficients fitted by ``fit`` (scikit-learn) and shipped in
+``assistant/data/abstention.json``; ``assistant calibrate`` refits them from an eval report.
+Pure, but for ``fit``::
 
     >>> s = signals(dense=[0.61, 0.42], bm25=[12.0], qsim=[0.55], question="Who met Haftar?",
     ...             sentence="Kalin met Haftar [1].", cited=["Kalin ontmoette Haftar."],
-    ...             logprobs=[-0.1, -0.5, None], same_language=False)
+    ...             logprobs=[-0.1, -0.5, None], same_language=False, p_no_evidence=0.001,
+    ...             evidence_logprobs=[None, -0.3, -0.02])
     >>> s["dense_top"], s["dense_gap"], s["qsim_max"], s["logprob_min"], s["support"]
     (0.61, 0.19, 0.55, -0.5, 1.0)
+    >>> s["no_evidence_logprob"], s["evidence_logprob_min"]
+    (-6.9078, -0.3)
     >>> cal = Calibrator(features=("dense_top",), mean=(0.5,), scale=(0.1,), coef=(2.0,),
     ...                  intercept=0.0, threshold=0.6)
     >>> round(cal.probability({"dense_top": 0.6}), 3), cal.accepts({"dense_top": 0.4})
@@ -40,7 +45,8 @@ from .text import MARKER, words
 # between retrieved articles do: on a one-article archive every margin is 0 and every BM25 idf
 # near 0, which made the model withdraw right answers there); those are recorded, not weighed
 FEATURES = ("dense_top", "qsim_max", "question_cover", "name_cover", "support", "logprob_mean",
-            "logprob_min", "logprob_first", "same_language", "n_cited")
+            "logprob_min", "logprob_first", "same_language", "n_cited", "no_evidence_logprob",
+            "evidence_logprob_min")
 DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "abstention.json"
 
 
