@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assistant.citations import align_markers, cited_numbers
-from assistant.documents import ArticleError, load_article, normalise, parse_article
+from assistant.documents import SUFFIXES, ArticleError, load_article, normalise, parse_article
 from assistant.evaluation import GoldError, load_gold
 from assistant.sources import link_markers, paragraph_around
 from assistant.structured import AnswerStream, parse_reply
@@ -86,7 +86,9 @@ def test_safe_upload_names(name: str) -> None:
     safe = safe_name(name)
     if safe is not None:
         assert "/" not in safe and "\\" not in safe and not safe.startswith(".")
-        assert safe.endswith((".txt", ".md")) and len(safe) <= 130
+        # every article type the archive reads (.html, .pdf, .jsonl ... since uploads took
+        # them: the old ".txt"/".md" check failed when hypothesis drew ".JSONL")
+        assert safe.endswith(tuple(SUFFIXES)) and len(safe) <= 130
 
 
 GOLD_LINE = st.one_of(
