@@ -96,11 +96,11 @@ def subject_as_answer(sentence: str, question: str) -> str:
     """
     if not _WHO.match(question):
         return ""
-    plain = MARKER.sub(" ", sentence)
+    plain = fold(MARKER.sub(" ", sentence))
     folded = fold(sentence)
     for name in names(question, skip_common=True):
         key = fold(name)
-        if len(re.findall(rf"(?<!\w){re.escape(key)}(?!\w)", fold(plain))) < 2:
+        if len(re.findall(rf"(?<!\w){re.escape(key)}(?!\w)", plain)) < 2:
             continue
         for m in re.finditer(rf"(?<!\w){re.escape(key)}(?!\w)\W*\[\d", folded):
             # offsets agree unless folding changed the length (ß -> ss): then take it as named

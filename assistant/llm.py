@@ -241,15 +241,17 @@ def closing_probability(llama: Any) -> float | None:
 def _closers(llama: Any) -> list[int]:
     """The tokens whose text starts with "]" after any spaces (found once per model)."""
     if id(llama) not in _CLOSERS:
-        pieces = _PIECES.setdefault(id(llama), {})
-        found = []
-        for token in range(llama.n_vocab()):
-            if token not in pieces:
-                pieces[token] = llama.detokenize([token], special=False)
-            if pieces[token].lstrip().startswith(b"]"):
-                found.append(token)
-        _CLOSERS[id(llama)] = found
+        _CLOSERS[id(llama)] = [token for token in range(llama.n_vocab())
+                               if token_piece(llama, token).lstrip().startswith(b"]")]
     return _CLOSERS[id(llama)]
+
+
+def token_piece(llama: Any, token: int) -> bytes:
+    """A token's bytes, kept per model (the reply constraint and ``_closers`` read them)."""
+    pieces = _PIECES.setdefault(id(llama), {})
+    if token not in pieces:
+        pieces[token] = llama.detokenize([token], special=False)
+    return pieces[token]
 
 
 class LazyReplyConstraint:
@@ -283,15 +285,8 @@ class LazyReplyConstraint:
     def for_llama(cls, llama: Any) -> LazyReplyConstraint:
         import llama_cpp
 
-        pieces = _PIECES.setdefault(id(llama), {})
-
-        def piece(token: int) -> bytes:
-            if token not in pieces:
-                pieces[token] = llama.detokenize([token], special=False)
-            return pieces[token]
-
-        return cls(piece, lambda token: bool(llama_cpp.llama_vocab_is_eog(llama._model.vocab,
-                                                                         token)))
+        return cls(lambda token: token_piece(llama, token),
+                   lambda token: bool(llama_cpp.llama_vocab_is_eog(llama._model.vocab, token)))
 
     def begin(self, written: bytes) -> None:
         """The reply already holds ``written`` (read with the prompt, not generated)."""

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -180,6 +180,16 @@ def build_chain(retriever: Retriever, chat_model: Callable[[], BaseChatModel],
     return Chain(prepare=prepare, model=model, rewrite=rewrite, config=config)
 
 
+@dataclass
+class Opening:
+    """What the model wrote before the answer string (its evidence list), as far as the chat
+    model reports it: the log-probability of each token, and its probability, where the list
+    opened, of closing it empty (NOT FOUND)."""
+
+    logprobs: list[float | None] = field(default_factory=list)
+    p_no_evidence: float | None = None
+
+
 def stream_answer(chain: Chain, turn: Turn) -> Iterator[StreamItem]:
     """The one answering path: ``Found``, then checked sentences, then the final ``Answer``."""
     started = time.perf_counter()
@@ -190,20 +200,20 @@ def stream_answer(chain: Chain, turn: Turn) -> Iterator[StreamItem]:
         return
     by_number = {s.number: s.text for s in turn.evidence}
     logprobs: list[float | None] = []  # of the answer's tokens, as the model wrote them
-    before: dict[str, Any] = {"logprobs": []}  # what the model wrote before the answer string
+    opening = Opening()  # what the model wrote before the answer string
     gate = SentenceGate(by_number, question=turn.standalone, language=turn.language,
                         rewrite=chain.rewrite,
                         accept=lambda sentence, cited: judge(chain.config, turn, sentence,
                                                              [by_number[n] for n in cited],
-                                                             logprobs, before))
+                                                             logprobs, opening))
     reader = AnswerStream()
     for chunk in chain.model().stream(turn.messages):
         piece = reader.feed(str(chunk.content))
         if "p_no_evidence" in chunk.response_metadata:
-            before["p_no_evidence"] = chunk.response_metadata["p_no_evidence"]
+            opening.p_no_evidence = chunk.response_metadata["p_no_evidence"]
         if not piece:
             if not logprobs:
-                before["logprobs"].extend(chunk.response_metadata.get("logprobs") or [None])
+                opening.logprobs.extend(chunk.response_metadata.get("logprobs") or [None])
             if reader.done:
                 break  # the answer string closed: nothing more to read
             continue
@@ -224,11 +234,9 @@ def stream_answer(chain: Chain, turn: Turn) -> Iterator[StreamItem]:
 
 
 def judge(config: ChainConfig, turn: Turn, sentence: str, cited: list[str],
-          logprobs: list[float | None], before: Mapping[str, Any] | None = None) -> str:
-    """Score the first answer sentence (kept on ``turn``); a reason to abstain, or ``""``.
-    ``before``: the model's ``p_no_evidence`` and the ``logprobs`` of the tokens it wrote
-    before the answer string (the evidence list), where known."""
-    before = before or {}
+          logprobs: list[float | None], opening: Opening | None = None) -> str:
+    """Score the first answer sentence (kept on ``turn``); a reason to abstain, or ``""``."""
+    opening = opening or Opening()
     best: dict[str, tuple[float, float, float]] = {}  # doc id -> best dense, bm25, fused
     for r in turn.retrieved:
         doc = str(r.record.metadata.get("doc_id", r.record.id))
@@ -242,8 +250,8 @@ def judge(config: ChainConfig, turn: Turn, sentence: str, cited: list[str],
                            question=turn.search, sentence=sentence, cited=cited,
                            logprobs=logprobs, same_language=turn.language ==
                            config.archive_language,
-                           p_no_evidence=before.get("p_no_evidence"),
-                           evidence_logprobs=before.get("logprobs", ()))
+                           p_no_evidence=opening.p_no_evidence,
+                           evidence_logprobs=opening.logprobs)
     if config.calibrator is None:
         return ""
     turn.confidence = round(config.calibrator.probability(turn.signals), 4)
