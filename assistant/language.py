@@ -36,8 +36,8 @@ finds the function words of the other language in it; ``consistent`` requires bo
 Content words copied untranslated pass both of those ("The veren of the owl were transplanted"
 reads as English). ``foreign_content_words`` finds them by their frequency in each language
 (wordfreq's word lists, shipped in its wheel): a lower-case word common in the other language
-and rare in this one. Capitalised words are left alone (names, and titles a reader may expect
-untranslated)::
+and rare in this one. Capitalised words are left alone here, since names stay as the source has
+them; a Dutch title in an English answer ("the Huis van Afgevaardigden") is ``titles.py``'s::
 
     >>> foreign_content_words("The veren of the owl came from De Wulp in Den Haag [9].", "en")
     ['veren']
@@ -56,14 +56,14 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from .text import MARKER, OWN_FUNCTION_WORDS, STOPWORDS, fold
+from .text import MARKER, OWN_FUNCTION_WORDS, QUOTED, STOPWORDS, fold
+from .titles import title_spans, title_words
 
 SUPPORTED = ("en", "nl")
 LANGUAGE_NAMES = {"en": "English", "nl": "Dutch"}
 MIN_OWN_WORDS = 3  # fewer words of its own and an answer's language is not judged
 MARGIN = 0.5  # and it is judged only when lingua prefers one language by this much
 
-_QUOTED = re.compile(r"[\"“”„‘’«»][^\"“”„‘’«»]{1,120}[\"“”„‘’«»]|(?<!\w)'[^']{1,120}'(?!\w)")
 _NUMBER = re.compile(r"\b\d[\d.,:/-]*\b")
 
 
@@ -107,7 +107,7 @@ def own_words(text: str) -> str:
     """``text`` without markers, quoted spans, numbers and names (capitalised words that do
     not start a sentence, or that hold a second capital, like ``VN-missie``)."""
     text = MARKER.sub(" ", text)
-    text = _QUOTED.sub(" ", text)
+    text = QUOTED.sub(" ", text)
     text = _NUMBER.sub(" ", text)
     kept = []
     for sentence in re.split(r"(?<=[.!?])\s+", text.strip()):
@@ -155,7 +155,7 @@ def foreign_words(text: str, language: str) -> list[str]:
     spans and the function words inside names, between capitalised words ("Anne van Dam",
     "Marc van der Burgt", "Forum voor Democratie", "Bank of England")."""
     other = OWN_FUNCTION_WORDS["nl" if language == "en" else "en"]
-    text = _QUOTED.sub(" ", MARKER.sub(" ", text))
+    text = QUOTED.sub(" ", MARKER.sub(" ", text))
     tokens = [t.strip("\"'“”‘’()[],.;:!?#") for t in text.split()]
     found = []
     for i, token in enumerate(tokens):
@@ -213,7 +213,7 @@ def foreign_content_words(text: str, language: str) -> list[str]:
     """The lower-case words (parts of hyphenated ones too) of ``text``, outside quoted spans,
     that belong to the other language rather than to ``language`` (``OTHER_ZIPF``,
     ``OWN_ZIPF``)."""
-    text = _QUOTED.sub(" ", MARKER.sub(" ", text))
+    text = QUOTED.sub(" ", MARKER.sub(" ", text))
     return [part for m in _WORD.finditer(text) for part in _foreign_parts(m.group(), language)]
 
 
@@ -223,31 +223,49 @@ def _foreign_matches(text: str, language: str) -> list[re.Match[str]]:
 
 
 def foreign_share(text: str, language: str) -> float:
-    """The share of the words of ``text`` that ``quote_foreign`` would quote.
+    """The share of the words of ``text`` that ``quote_foreign`` would quote, a title
+    (``titles.title_spans``) counting as one word, as a name does.
 
     >>> foreign_share("Duizenden [3] are on the vlucht geslagen [4].", "en")
     0.3333333333333333
+    >>> foreign_share("It is led by the Huis van Afgevaardigden [1].", "en")  # 1 in 6
+    0.16666666666666666
     """
     words = _WORD.findall(text)
-    return len(_foreign_matches(text, language)) / len(words) if words else 0.0
+    spans = title_spans(text, language)
+    inside = sum(len(_WORD.findall(text[a:b])) for a, b in spans)
+    plain = [m for m in _foreign_matches(text, language)
+             if not any(a <= m.start() < b for a, b in spans)]
+    count = len(words) - inside + len(spans)
+    return (len(plain) + len(spans)) / count if count else 0.0
 
 
 def quote_foreign(text: str, language: str) -> str:
-    """``text`` with each run of words that hold ``foreign_content_words`` put in single quotes:
-    a term of the source left as the source has it, marked as such (the fallback when a
-    translation fails or changes a number).
+    """``text`` with each run of words that hold ``foreign_content_words``, and each title of
+    the other language (``titles.title_spans``), put in single quotes: a term of the source
+    left as the source has it, marked as such (the fallback when a translation fails or
+    changes a number).
 
     >>> quote_foreign("Customs seized 1,7 miljoen losse sigaretten in Rotterdam [3].", "en")
     "Customs seized 1,7 'miljoen losse sigaretten' in Rotterdam [3]."
     >>> quote_foreign("Begec [5] is the consul-generaal.", "en")
     "Begec [5] is the 'consul-generaal'."
+    >>> quote_foreign("The ministerie of Binnenlandse Zaken said so [2].", "en")
+    "The 'ministerie' of 'Binnenlandse Zaken' said so [2]."
+    >>> quote_foreign("It went to Stichting Vogelklas, the 'opvangcentrum' [2].", "en")
+    "It went to 'Stichting Vogelklas', the 'opvangcentrum' [2]."
     """
+    quoted = [m.span() for m in QUOTED.finditer(text)]  # already marked: left as they are
+    found = [m.span() for m in _foreign_matches(text, language)
+             if not any(a <= m.start() < b for a, b in quoted)]
     spans: list[list[int]] = []  # [start, end] of each run of foreign words
-    for m in _foreign_matches(text, language):
-        if spans and not text[spans[-1][1]:m.start()].strip():
-            spans[-1][1] = m.end()
+    for start, end in sorted(set(found) | set(title_spans(text, language))):
+        if spans and start < spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], end)
+        elif spans and not text[spans[-1][1]:start].strip():
+            spans[-1][1] = end
         else:
-            spans.append([m.start(), m.end()])
+            spans.append([start, end])
     for start, end in reversed(spans):
         text = f"{text[:start]}'{text[start:end]}'{text[end:]}"
     return text
@@ -255,7 +273,14 @@ def quote_foreign(text: str, language: str) -> str:
 
 def consistent(text: str, language: str) -> bool:
     """Whether an answer is written in ``language`` (or has too few words of its own to say),
-    with none of the other language's function words or everyday words in it."""
+    with none of the other language's function words, everyday words or titles
+    (``titles.title_words``) outside quotes in it.
+
+    >>> consistent("It is led by the Huis van Afgevaardigden [1].", "en")
+    False
+    >>> consistent("It is led by the 'Huis van Afgevaardigden' [1].", "en")
+    True
+    """
     found = answer_language(text)
     return ((found is None or found == language) and not foreign_words(text, language)
-            and not foreign_content_words(text, language))
+            and not foreign_content_words(text, language) and not title_words(text, language))

@@ -12,8 +12,9 @@ each complete one against the evidence before anything is shown:
 - it must be written in the question's language (``language.consistent``); a sentence that is
   not is handed to ``rewrite`` (a translation step) once and checked again; a translation that
   changes a number is not taken, and a sentence whose only fault is untranslated everyday words
-  is then shown with those words in quotes (``language.quote_foreign``), as the source has them,
-  when they are fewer than ``MAX_QUOTED_SHARE`` of its words;
+  or titles (``titles.py``) is then shown with those in quotes (``language.quote_foreign``), as
+  the source has them, when they are fewer than ``MAX_QUOTED_SHARE`` of its words (a title
+  counting as one);
 - the first sentence must also convince ``accept`` (the calibrated abstention model).
 
 While the model is still writing, a sentence that needs a rewrite is held back, with every

@@ -16,6 +16,8 @@ import unicodedata
 _WORD = re.compile(r"\w+", re.UNICODE)
 # a citation marker: [3] or [1, 3]
 MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+# a quoted span (up to 120 characters): a name, title or term left as the source has it
+QUOTED = re.compile(r"[\"“”„‘’«»][^\"“”„‘’«»]{1,120}[\"“”„‘’«»]|(?<!\w)'[^']{1,120}'(?!\w)")
 
 _EN = frozenset("""the a an of and to in is was were are who what which when where why how did does
 do with for on at by from that this these those it its he she they his her their has have had

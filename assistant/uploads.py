@@ -26,12 +26,19 @@ MAX_NAME = 120
 
 
 def safe_name(name: str) -> str | None:
-    """A file name that is safe to store, or None when the type is not an article's."""
+    """A file name that is safe to store, or None when the type is not an article's; a stem
+    cut to ``MAX_NAME`` does not end in a separator.
+
+    >>> safe_name("../Nieuws: Libië & Turkije.TXT")
+    'Nieuws_Libië_Turkije.txt'
+    >>> safe_name("a" * (MAX_NAME - 1) + " b.md") == "a" * (MAX_NAME - 1) + ".md"
+    True
+    """
     base = re.split(r"[\\/]", unicodedata.normalize("NFC", name))[-1]
     stem, dot, suffix = base.rpartition(".")
     if not dot or f".{suffix.lower()}" not in SUFFIXES:
         return None
-    stem = re.sub(r"[^\w.-]+", "_", stem, flags=re.UNICODE).strip("._-")[:MAX_NAME]
+    stem = re.sub(r"[^\w.-]+", "_", stem, flags=re.UNICODE).strip("._-")[:MAX_NAME].rstrip("._-")
     return f"{stem or 'article'}.{suffix.lower()}"
 
 

@@ -89,6 +89,8 @@ def test_safe_upload_names(name: str) -> None:
         # every article type the archive reads (.html, .pdf, .jsonl ... since uploads took
         # them: the old ".txt"/".md" check failed when hypothesis drew ".JSONL")
         assert safe.endswith(tuple(SUFFIXES)) and len(safe) <= 130
+        stem = safe.rpartition(".")[0]
+        assert stem and stem[0] not in "._-" and stem[-1] not in "._-"  # a cut stem too
 
 
 GOLD_LINE = st.one_of(

@@ -175,7 +175,7 @@ def test_an_untranslated_dutch_word_in_an_english_sentence_is_rewritten_first() 
 def test_names_titles_and_loanwords_are_not_untranslated_words() -> None:
     from assistant.language import consistent, foreign_content_words
 
-    for sentence in ("Stichting Vogelklas Karel Schot in Rotterdam cared for the swan [7].",
+    for sentence in ("Vogelklas Karel Schot in Rotterdam cared for the swan [7].",
                      "Matthijs van Nieuwkerk [4] will host College Tour.",
                      "The 'Dag van de Zorg' was held in Enschede [2]."):
         assert foreign_content_words(sentence, "en") == [], sentence
@@ -193,10 +193,59 @@ def test_a_translation_keeps_numbers_written_in_hyphened_words() -> None:
     question = "What prison sentence was demanded against the police officer?"
     dutch = "Tegen de politieman is een celstraf van drie jaar en negen maanden geëist [1]."
     english = "A three-year and nine-month prison term was demanded against the officer [1]."
-    gate = SentenceGate(evidence, question=question, language="en",
-                        rewrite=lambda sentence, language: english)
-    assert gate.feed(dutch) + gate.finish() == [english]
+    assert translated(dutch, english, evidence, question) == [english]
     eight = english.replace("nine-month", "eight-month")  # a changed number is still caught
-    gate = SentenceGate(evidence, question=question, language="en",
-                        rewrite=lambda sentence, language: eight)
-    assert gate.feed(dutch) + gate.finish() == []
+    assert translated(dutch, eight, evidence, question) == []
+
+
+def translated(sentence: str, reply: str | None, evidence: dict[int, str],
+               question: str) -> list[str]:
+    """What an English answer ``sentence`` shows when the translation step replies ``reply``
+    (``None``: no translation step)."""
+    rewrite = None if reply is None else (lambda text, language: reply)
+    gate = SentenceGate(evidence, question=question, language="en", rewrite=rewrite)
+    return gate.feed(sentence) + gate.finish()
+
+
+def test_a_dutch_title_in_an_english_answer_is_translated_or_quoted() -> None:
+    # issue 11: "benoemd door het Huis van Afgevaardigden"; dev: "the Libische Nationale Leger"
+    evidence = {1: "De regering in Benghazi is benoemd door het Huis van Afgevaardigden."}
+    question = "Who appointed the government based in Benghazi?"
+    dutch_title = "The government in Benghazi was named by the Huis van Afgevaardigden [1]."
+    english = "The government in Benghazi was named by the House of Representatives [1]."
+    assert translated(dutch_title, english, evidence, question) == [english]
+    # a translation that keeps the title (or no rewrite step) shows it quoted, as one term
+    quoted = "The government in Benghazi was named by the 'Huis van Afgevaardigden' [1]."
+    for reply in (dutch_title, None):
+        assert translated(dutch_title, reply, evidence, question) == [quoted], reply
+
+
+def test_names_that_are_dutch_words_are_not_titles() -> None:
+    from assistant.titles import title_words
+
+    for sentence in ("Minister Hugo de Jonge [3] argued for less competition in healthcare.",
+                     "Karel Schot [2] cared for the swan in Enschede.",
+                     "Kalin said so [1]. Huis is not judged where a sentence starts."):
+        assert title_words(sentence) == [], sentence
+    assert title_words("Kalin said so [1]. Then the Koning spoke.") == ["Koning"]
+    # Dutch answers are not judged for titles (no English list is shipped)
+    assert title_words("Het Huis van Afgevaardigden koos hem [1].", "nl") == []
+
+
+_TITLE_VOCAB = ["the", "Huis", "van", "Afgevaardigden", "Libische", "Nationale", "Leger",
+                "Hugo", "de", "Jonge", "Enschede", "led", "in", "Stichting", "[1]", "Akkoord",
+                "ministerie", "of", "Zaken", "and"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(_TITLE_VOCAB), min_size=1, max_size=7))  # quotes: <= 120 chars
+def test_quoting_leaves_no_title_and_no_foreign_word_outside_quotes(tokens: list[str]) -> None:
+    from assistant.language import foreign_content_words, quote_foreign
+    from assistant.titles import title_spans, title_words
+
+    sentence = "It was " + " ".join(tokens) + "."
+    quoted = quote_foreign(sentence, "en")
+    assert title_words(quoted) == [] and foreign_content_words(quoted, "en") == []
+    assert quoted.replace("'", "") == sentence
+    for start, end in title_spans(sentence):  # a span holds whole words
+        assert sentence[start - 1] == " " and not sentence[end].isalnum()
