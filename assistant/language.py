@@ -56,7 +56,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from .text import MARKER, OWN_FUNCTION_WORDS, QUOTED, STOPWORDS, fold
+from .text import MARKER, OWN_FUNCTION_WORDS, QUOTED, STOPWORDS, TERM, fold
 from .titles import title_spans, title_words
 
 SUPPORTED = ("en", "nl")
@@ -192,9 +192,6 @@ def _zipf() -> Any:
     return lru_cache(maxsize=65536)(zipf_frequency)
 
 
-# a word as the untranslated-word checks read it: letters first, then letters, digits,
-# apostrophes and hyphens ("consul-generaal", "tbs-patiënten")
-_WORD = re.compile(r"[^\W\d_][\w'’-]*")
 
 
 def _foreign_parts(word: str, language: str) -> list[str]:
@@ -214,12 +211,12 @@ def foreign_content_words(text: str, language: str) -> list[str]:
     that belong to the other language rather than to ``language`` (``OTHER_ZIPF``,
     ``OWN_ZIPF``)."""
     text = QUOTED.sub(" ", MARKER.sub(" ", text))
-    return [part for m in _WORD.finditer(text) for part in _foreign_parts(m.group(), language)]
+    return [part for m in TERM.finditer(text) for part in _foreign_parts(m.group(), language)]
 
 
 def _foreign_matches(text: str, language: str) -> list[re.Match[str]]:
     """The words of ``text`` that hold a foreign part (``_foreign_parts``), quoted or not."""
-    return [m for m in _WORD.finditer(text) if _foreign_parts(m.group(), language)]
+    return [m for m in TERM.finditer(text) if _foreign_parts(m.group(), language)]
 
 
 def foreign_share(text: str, language: str) -> float:
@@ -231,9 +228,9 @@ def foreign_share(text: str, language: str) -> float:
     >>> foreign_share("It is led by the Huis van Afgevaardigden [1].", "en")  # 1 in 6
     0.16666666666666666
     """
-    words = _WORD.findall(text)
+    words = TERM.findall(text)
     spans = title_spans(text, language)
-    inside = sum(len(_WORD.findall(text[a:b])) for a, b in spans)
+    inside = sum(len(TERM.findall(text[a:b])) for a, b in spans)
     plain = [m for m in _foreign_matches(text, language)
              if not any(a <= m.start() < b for a, b in spans)]
     count = len(words) - inside + len(spans)

@@ -16,6 +16,9 @@ import unicodedata
 _WORD = re.compile(r"\w+", re.UNICODE)
 # a citation marker: [3] or [1, 3]
 MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+# a word as the untranslated-word and title checks read it: letters first, then letters, digits,
+# apostrophes and hyphens ("consul-generaal", "tbs-patiënten")
+TERM = re.compile(r"[^\W\d_][\w'’-]*")
 # a quoted span (up to 120 characters): a name, title or term left as the source has it
 QUOTED = re.compile(r"[\"“”„‘’«»][^\"“”„‘’«»]{1,120}[\"“”„‘’«»]|(?<!\w)'[^']{1,120}'(?!\w)")
 

@@ -31,13 +31,12 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from .text import MARKER, OWN_FUNCTION_WORDS, QUOTED, STOPWORDS, fold
+from .text import MARKER, OWN_FUNCTION_WORDS, QUOTED, STOPWORDS, TERM, fold
 
 DATA = Path(__file__).resolve().parent / "data"
 # Dutch words that may stand inside a title or a name, between its capitalised words
 PARTICLES = OWN_FUNCTION_WORDS["nl"] | frozenset("van de der den ter te".split())
-_WORD = re.compile(r"[^\W\d_][\w'’-]*")
-_OPENS_SENTENCE = re.compile(r"(?:^|[.!?:]\s*)[\"'“‘(\s]*$")
+_OPENING = " \t\n\"'“‘("  # what may stand between a sentence's end and its first word
 
 
 @lru_cache(maxsize=4)
@@ -53,11 +52,17 @@ def _words(text: str) -> list[re.Match[str]]:
     """The words of ``text``, markers and quoted spans blanked out (offsets kept)."""
     blank = MARKER.sub(lambda m: " " * len(m.group()), text)
     blank = QUOTED.sub(lambda m: " " * len(m.group()), blank)
-    return list(_WORD.finditer(blank))
+    return list(TERM.finditer(blank))
 
 
 def _capitalised(word: str) -> bool:
     return word[:1].isupper()
+
+
+def _opens_sentence(text: str, start: int) -> bool:
+    """Whether the word at ``start`` is its sentence's first (after quotes or a bracket)."""
+    before = text[:start].rstrip(_OPENING)
+    return not before or before[-1] in ".!?:"
 
 
 def _flags(text: str, language: str) -> list[tuple[re.Match[str], bool]]:
@@ -67,9 +72,8 @@ def _flags(text: str, language: str) -> list[tuple[re.Match[str], bool]]:
     out: list[tuple[re.Match[str], bool]] = []
     for i, m in enumerate(words):
         word = m.group()
-        flagged = (bool(listed) and _capitalised(word)
-                   and not _OPENS_SENTENCE.search(text[:m.start()])
-                   and any(part.lower() in listed for part in word.split("-")))
+        flagged = (_capitalised(word) and any(part.lower() in listed for part in word.split("-"))
+                   and not _opens_sentence(text, m.start()))
         if flagged and i >= 2 and words[i - 1].group() in PARTICLES:
             before = words[i - 2].group()  # "Hugo de Jonge": a surname after a name
             flagged = not (_capitalised(before) and not out[i - 2][1]
@@ -97,19 +101,24 @@ def title_spans(text: str, language: str = "en") -> list[tuple[int, int]]:
     def joined(a: int, b: int) -> bool:  # nothing but spaces between words a and b
         return not text[flags[a][0].end():flags[b][0].start()].strip()
 
+    def extends(j: int, step: int) -> bool:
+        """Whether word ``j``, beside the span on the side ``step`` (-1 or 1) points to, joins
+        the title: a capitalised word, or a particle with one beyond it."""
+        if not (0 <= j < len(flags) and joined(min(j, j - step), max(j, j - step))):
+            return False
+        if part_of_title(j):
+            return True
+        beyond = j + step
+        return (flags[j][0].group() in PARTICLES and 0 <= beyond < len(flags)
+                and joined(min(j, beyond), max(j, beyond)) and part_of_title(beyond))
+
     for i, (m, flagged) in enumerate(flags):
         if not flagged or (spans and m.start() < spans[-1][1]):
             continue
-        lo = i
-        while lo > 0 and joined(lo - 1, lo) and (
-                part_of_title(lo - 1) or (flags[lo - 1][0].group() in PARTICLES and lo > 1
-                                          and joined(lo - 2, lo - 1) and part_of_title(lo - 2))):
+        lo = hi = i
+        while extends(lo - 1, -1):
             lo -= 1
-        hi = i
-        while hi + 1 < len(flags) and joined(hi, hi + 1) and (
-                part_of_title(hi + 1) or (flags[hi + 1][0].group() in PARTICLES
-                                          and hi + 2 < len(flags) and joined(hi + 1, hi + 2)
-                                          and part_of_title(hi + 2))):
+        while extends(hi + 1, 1):
             hi += 1
         spans.append((flags[lo][0].start(), flags[hi][0].end()))
     return spans
