@@ -36,6 +36,7 @@ from typing import Any, Protocol
 from .answer import Answer
 from .followup import validate_history
 from .language import consistent, detect_language
+from .matching import spelled_out
 from .text import fold
 
 METRICS = ("answer_accuracy", "answer_accuracy_en", "answer_accuracy_nl",
@@ -145,9 +146,15 @@ def select_split(items: Sequence[GoldItem], split: str) -> list[GoldItem]:
 
 def is_correct(text: str, answers: Sequence[str], match: str = "any") -> bool:
     """Whether ``text`` holds any (or all) of ``answers`` as whole words, ignoring case and
-    accents."""
-    folded = fold(text)
-    hits = [re.search(rf"(?<!\w){re.escape(fold(a).strip())}(?!\w)", folded) is not None
+    accents, and how a number is written (digits or words, English or Dutch).
+
+    >>> is_correct("He faces 3 years and 9 months [1].", ["drie jaar en negen maanden",
+    ...                                                  "three years and nine months"])
+    True
+    """
+    texts = (fold(text), fold(spelled_out(text)))
+    hits = [any(re.search(rf"(?<!\w){re.escape(gold)}(?!\w)", t) is not None
+                for gold in (fold(a).strip(), fold(spelled_out(a)).strip()) for t in texts)
             for a in answers]
     return all(hits) if match == "all" else any(hits)
 

@@ -34,6 +34,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from .matching import number_words_as_digits
 from .store import ChunkRecord, chunk_id
 
 
@@ -216,7 +217,15 @@ def format_evidence(sentences: Sequence[EvidenceSentence]) -> str:
     """The evidence block of the prompt: sentences under their article's date, in number order.
 
     The title is left out: it is often the article's first sentence, and a fact the model read
-    there it could only cite to some other sentence (and its tokens are the cost)."""
+    there it could only cite to some other sentence (and its tokens are the cost). Dutch number
+    words are written as digits (``matching.number_words_as_digits``): the model misread them
+    when it translated; the checks and the citations keep the sentence as the article has it.
+
+    >>> print(format_evidence([EvidenceSentence(1, "Er vielen elf doden.", "d1", "a.txt", "T",
+    ...                                          "2019-04-08", 0, 20, "d1-0")]))
+    Article of 2019-04-08:
+    [1] Er vielen 11 doden.
+    """
     lines: list[str] = []
     current: str | None = None
     for s in sentences:
@@ -225,5 +234,5 @@ def format_evidence(sentences: Sequence[EvidenceSentence]) -> str:
                 lines.append("")
             lines.append(f"Article of {s.date}:" if s.date else "Article (undated):")
             current = s.doc_id
-        lines.append(f"[{s.number}] {s.text}")
+        lines.append(f"[{s.number}] {number_words_as_digits(s.text)}")
     return "\n".join(lines)

@@ -137,7 +137,7 @@ def numbers(text: str) -> list[str]:
 def _numbers(text: str) -> tuple[str, ...]:
     scaled = _AMOUNT.sub(lambda m: _value(m.group(1), m.group(2)) if m.group(2)
                          else m.group(), text)  # "1,7 miljoen" before text2num reads "miljoen"
-    digits = _spelled_out(_HYPHENED.sub(_unhyphen, scaled))
+    digits = spelled_out(_HYPHENED.sub(_unhyphen, scaled))
     found = [_value(m.group(1), None) for m in _AMOUNT.finditer(digits)]
     found += [_NUMBER_WORDS[w] for w in words(digits)
               if w in _NUMBER_WORDS and w != _ARTICLE_EEN]
@@ -166,12 +166,16 @@ def _unhyphen(m: re.Match[str]) -> str:
 
 @lru_cache(maxsize=4096)
 def _number_word(word: str) -> bool:
-    return fold(word) in _NUMBER_WORDS or _spelled_out(word) != word
+    return fold(word) in _NUMBER_WORDS or spelled_out(word) != word
 
 
-def _spelled_out(text: str) -> str:
+def spelled_out(text: str) -> str:
     """``text`` with numbers written in words (``zesduizend``, ``twenty-five``) as digits;
-    numbers up to 3 that stand alone are left to ``_NUMBER_WORDS`` ("een" is also "a")."""
+    numbers up to 3 that stand alone are left to ``_NUMBER_WORDS`` ("een" is also "a").
+
+    >>> spelled_out("three years and nine months, drie jaar en negen maanden")
+    '3 years and 9 months, 3 jaar en 9 maanden'
+    """
     try:
         from text_to_num import alpha2digit
     except ImportError as exc:  # pragma: no cover - a dependency of the package
@@ -203,3 +207,60 @@ def _value(digits: str, multiplier: str | None) -> str:
 def _plain(value: Decimal) -> str:
     text = format(value, "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+# multipliers stay words ("3 miljoen", not "3 1000000"); "acht" is also a verb ("in acht
+# nemen", "ik acht het"), and "elf" an English word ("an elf")
+_KEEP_WORDS = frozenset({"honderd", "duizend", "miljoen", "miljard"})
+_NOT_AFTER = {"acht": frozenset({"in", "ik", "men", "waarde"}), "elf": frozenset({"an", "the"})}
+_NOT_BEFORE = {"acht": frozenset("het ze hem haar zich dat dit mij me je u ons hen hun".split())}
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+def number_words_as_digits(text: str) -> str:
+    """``text`` with each Dutch number word (one word: ``elf``, ``vijftig``, ``drieëntwintig``)
+    written as digits, for the model to read: the 1.5B model turned "elf mensen" into "13
+    people" and "zeker vijftig personen" into "55 personen" (dev), and copies digits well.
+    Multipliers stay words, small numbers that text2num keeps as words ("een", "twee") stay,
+    ordinals stay, and so does a capitalised number word inside a sentence (part of a name).
+
+    >>> number_words_as_digits("Elf doden. De keten sloot toen dertien van de 26 winkels.")
+    '11 doden. De keten sloot toen 13 van de 26 winkels.'
+    >>> number_words_as_digits("ruim drie miljoen mensen, een van de twee, de tweede ronde")
+    'ruim 3 miljoen mensen, een van de twee, de tweede ronde'
+    >>> number_words_as_digits("Zij nemen het in acht; ik acht het goed; acht zetels")
+    'Zij nemen het in acht; ik acht het goed; 8 zetels'
+    >>> number_words_as_digits("De Zeven Provinciën kreeg vijfentwintig keer, ten noorden")
+    'De Zeven Provinciën kreeg 25 keer, ten noorden'
+    """
+    out: list[str] = []
+    pos = 0
+    matches = list(_LETTERS.finditer(text))
+    for i, m in enumerate(matches):
+        word = m.group()
+        low = word.lower()
+        digits = _word_digits(low)
+        if not digits or low in _KEEP_WORDS:
+            continue
+        previous = matches[i - 1].group().lower() if i else ""
+        following = matches[i + 1].group().lower() if i + 1 < len(matches) else ""
+        if previous in _NOT_AFTER.get(low, ()) or following in _NOT_BEFORE.get(low, ()):
+            continue
+        if word != low:  # capitalised: a number only where it opens a sentence
+            before = text[:m.start()].rstrip(" \n\"'“‘(")
+            if before and before[-1] not in ".!?:":
+                continue
+        out.append(text[pos:m.start()] + digits)
+        pos = m.end()
+    return "".join(out) + text[pos:]
+
+
+@lru_cache(maxsize=4096)
+def _word_digits(word: str) -> str:
+    """The digits of one Dutch number word, or ``""`` (Dutch only: "ten" is "ten noorden")."""
+    from text_to_num import alpha2digit
+
+    value = str(alpha2digit(word, "nl"))
+    return value if value.isdigit() else ""
+
+

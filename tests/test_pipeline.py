@@ -355,3 +355,17 @@ def test_a_small_budget_shows_the_model_only_the_closest_sentences(make_assistan
     records = [r.record for r in whole.retriever.retrieve(
         "Welk Turkse marineschip bezocht Haftar?", whole.settings.top_k)]
     assert list(found.evidence) == number_evidence(records, 80, whole.count_tokens)
+
+
+def test_number_words_reach_the_model_as_digits_and_are_cited_as_written(
+        make_assistant: Any, seed_dir: Path) -> None:
+    def script(prompt: str) -> str:
+        n = number_of(prompt, "Gemengde Militaire Commissie")
+        assert "bestaat uit 5 officieren uit het westen en 5 uit" in prompt
+        return reply([n], f"The commission has 5 officers from the west [{n}].")
+
+    bot = make_assistant(script)
+    bot.ingest(seed_dir)
+    answer = bot.ask("How many officers from the west sit on the commission?")
+    assert not answer.abstained and "5 officers" in answer.text
+    assert "vijf officieren" in answer.citations[0].quote  # the article's own words
