@@ -169,7 +169,7 @@ def _number_word(word: str) -> bool:
     return fold(word) in _NUMBER_WORDS or spelled_out(word) != word
 
 
-def spelled_out(text: str) -> str:
+def spelled_out(text: str, languages: tuple[str, ...] = ("nl", "en")) -> str:
     """``text`` with numbers written in words (``zesduizend``, ``twenty-five``) as digits;
     numbers up to 3 that stand alone are left to ``_NUMBER_WORDS`` ("een" is also "a").
 
@@ -181,7 +181,7 @@ def spelled_out(text: str) -> str:
     except ImportError as exc:  # pragma: no cover - a dependency of the package
         raise ImportError("reading spelled-out numbers needs text2num: pip install text2num") \
             from exc
-    for language in ("nl", "en"):
+    for language in languages:
         text = alpha2digit(text, language)
     return text
 
@@ -258,9 +258,5 @@ def number_words_as_digits(text: str) -> str:
 @lru_cache(maxsize=4096)
 def _word_digits(word: str) -> str:
     """The digits of one Dutch number word, or ``""`` (Dutch only: "ten" is "ten noorden")."""
-    from text_to_num import alpha2digit
-
-    value = str(alpha2digit(word, "nl"))
+    value = spelled_out(word, ("nl",))
     return value if value.isdigit() else ""
-
-
