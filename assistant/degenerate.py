@@ -43,14 +43,31 @@ def _ngrams(tokens: Sequence[str], n: int = NGRAM) -> list[tuple[str, ...]]:
     return [tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1)]
 
 
-def repetition(sentence: str, earlier: Sequence[str] = ()) -> str:
+def repetition(sentence: str, earlier: Sequence[str] = (), question: str = "") -> str:
     """A run of ``NGRAM`` words (with at least one content word) said twice, within the
-    sentence or after an earlier sentence of the same answer."""
+    sentence or after an earlier sentence of the same answer.
+
+    A sentence that names someone the question does not, and echoes the question's own words
+    around that name twice, answers clumsily rather than loops:
+
+    >>> repetition("Colina [5], who fled Venezuela to Doral, is the soldier who fled Venezuela "
+    ...            "to Doral.", question="Who is the soldier who fled Venezuela to Doral?")
+    ''
+    >>> repetition("The UN team in Libya, which is led by the UN team in Libya [5].",
+    ...            question="Who leads the UN team in Libya?")
+    'the answer repeats itself'
+    """
+    asked = set(words(question))
+    echo = bool(question) and any(not term_found(n, asked)
+                                  for n in names(MARKER.sub(" ", sentence), skip_common=True))
     seen: set[tuple[str, ...]] = set()
     for text in earlier:
         seen.update(_ngrams(_plain(text)))
+    before = set(seen)
     for gram in _ngrams(_plain(sentence)):
-        if gram in seen and any(w not in STOPWORDS and len(w) > 2 for w in gram):
+        content = [w for w in gram if w not in STOPWORDS and len(w) > 2]
+        if gram in seen and content and not (
+                echo and gram not in before and all(term_found(w, asked) for w in content)):
             return "the answer repeats itself"
         seen.add(gram)
     return ""
@@ -111,5 +128,5 @@ def subject_as_answer(sentence: str, question: str) -> str:
 
 def degenerate(sentence: str, question: str, earlier: Sequence[str] = ()) -> str:
     """The first reason that makes ``sentence`` a degenerate answer sentence, or ``""``."""
-    return (repetition(sentence, earlier) or restates(sentence, question)
+    return (repetition(sentence, earlier, question) or restates(sentence, question)
             or subject_as_answer(sentence, question))

@@ -129,12 +129,19 @@ def numbers(text: str) -> list[str]:
     ['25.03.2019', '3.5']
     >>> numbers("a three-year and nine-month term, twenty-five well-known players")
     ['3', '9', '25']
+
+    "Hundreds of times" and "the one appointed" name no number (text2num reads 100 and 1),
+    just as "honderden keren" and "degene" do not:
+
+    >>> numbers("leaking it hundreds of times, led by the one appointed; one of them, one man")
+    ['1']
     """
     return list(_numbers(text))
 
 
 @lru_cache(maxsize=8192)
 def _numbers(text: str) -> tuple[str, ...]:
+    text = _NO_NUMBER.sub(" ", text)
     scaled = _AMOUNT.sub(lambda m: _value(m.group(1), m.group(2)) if m.group(2)
                          else m.group(), text)  # "1,7 miljoen" before text2num reads "miljoen"
     digits = spelled_out(_HYPHENED.sub(_unhyphen, scaled))
@@ -146,6 +153,10 @@ def _numbers(text: str) -> tuple[str, ...]:
     return tuple(found)
 
 
+# number words that give no amount: a plural multiplier, and "one" as a pronoun
+_NO_NUMBER = re.compile(r"\b(?:hundreds|thousands|millions|billions|dozens)\b"
+                        r"|\b(?:the|this|that|which|any|every|each|no)\s+one\b"
+                        r"|\bone\s+(?:of|another)\b", re.IGNORECASE)
 # "1,7 miljoen", "25 duizend", "6.000", "3,5": digits with an optional multiplier word after
 _MULTIPLIERS = {"duizend": 3, "thousand": 3, "miljoen": 6, "million": 6, "mln": 6,
                 "miljard": 9, "billion": 9, "mld": 9}

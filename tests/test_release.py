@@ -89,6 +89,25 @@ def test_an_empty_rewrite_is_refused_not_shown_as_its_markers() -> None:
     assert shown == [] and gate.text == "" and "language" in gate.reason
 
 
+def test_a_translation_that_writes_hundreds_or_the_one_keeps_the_numbers() -> None:
+    # dev: "A gevangenisstraf van 3 jaar en 9 maanden was geëist voor het honderden keren
+    # lekken ..." was translated well, then refused: "hundreds" read as 100, "the one" as 1
+    evidence = {2: "Tegen de agent is 3 jaar en 9 maanden geëist voor het honderden keren "
+                   "lekken van informatie naar criminelen."}
+    english = ("A prison sentence of 3 years and 9 months was demanded against the one who "
+               "leaked information to criminals hundreds of times [2].")
+    gate = SentenceGate(evidence, question="What prison sentence was demanded?", language="en",
+                        rewrite=lambda sentence, language: english)
+    shown = gate.feed("A gevangenisstraf van 3 jaar en 9 maanden was geëist voor het honderden "
+                      "keren lekken van informatie naar criminelen [2].") + gate.finish()
+    assert shown == [english], gate.reason
+    # a number the translation changes is still refused
+    gate = SentenceGate(evidence, question="What prison sentence was demanded?", language="en",
+                        rewrite=lambda sentence, language: english.replace("9 months", "8 months"))
+    assert gate.feed("A gevangenisstraf van 3 jaar en 9 maanden was geëist [2].") \
+        + gate.finish() == []
+
+
 def test_sentences_end_after_their_markers_not_inside_names_or_numbers() -> None:
     assert split_complete("Kalin [1][2]. Begec") == (["Kalin [1][2]."], " Begec")
     assert split_complete("It cost 1.5 million. Then") == (["It cost 1.5 million."], " Then")
