@@ -1,4 +1,5 @@
-"""Degenerate answers: repetition, restating the question, the question's subject as its answer.
+"""Degenerate answers: repetition, restating the question, the question's subject as its answer,
+no amount for a question that asks for one.
 
 Pure checks on one answer sentence; each returns a reason (for people and evaluation) or ``""``.
 A 1.5B model loops ("led by the VN-missie in Libya, which is led by the VN-missie in Libya"),
@@ -126,7 +127,40 @@ def subject_as_answer(sentence: str, question: str) -> str:
     return ""
 
 
+# questions whose answer is an amount: how many, how old, in which year ...
+_AMOUNT_ASKED = re.compile(
+    r"^\s*(?:how\s+(?:many|much|old|high|long|far|tall)|hoeveel|hoe\s+(?:veel|oud|hoog|lang|ver)"
+    r"|in\s+(?:what|which)\s+year|in\s+welk\s+jaar)\b", re.IGNORECASE)
+# ... and the words that give an amount of none
+_NONE = re.compile(r"\b(?:geen|none|zero|nul|niemand|nobody|no\s+one)\b", re.IGNORECASE)
+
+
+def no_amount(sentence: str, question: str) -> str:
+    """For a question that asks how many, how much, how old or which year: an answer sentence
+    that holds no number (nor says "none") does not answer it. Dev: "Hoeveel huur betaalde
+    ...?" was answered "Het filiaal ... is voorgoed gesloten [2].", and no right answer to such
+    a question lacked a number.
+
+    >>> no_amount("Het filiaal is voorgoed gesloten [2].", "Hoeveel huur betaalde de keten?")
+    'the answer gives no number, which the question asks for'
+    >>> no_amount("De keten betaalde 4.000 euro huur [2].", "Hoeveel huur betaalde de keten?")
+    ''
+    >>> no_amount("Six people [3] used the taxis.", "How many people used the taxis?")
+    ''
+    >>> no_amount("Er vielen geen doden [1].", "Hoeveel doden vielen er?")
+    ''
+    """
+    if not _AMOUNT_ASKED.match(question):
+        return ""
+    plain = MARKER.sub(" ", sentence)
+    if numbers(plain) or _NONE.search(plain):
+        return ""
+    return "the answer gives no number, which the question asks for"
+
+
 def degenerate(sentence: str, question: str, earlier: Sequence[str] = ()) -> str:
-    """The first reason that makes ``sentence`` a degenerate answer sentence, or ``""``."""
+    """The first reason that makes ``sentence`` a degenerate answer sentence, or ``""``; the
+    first sentence of an answer must also give an amount when the question asks for one."""
     return (repetition(sentence, earlier, question) or restates(sentence, question)
-            or subject_as_answer(sentence, question))
+            or subject_as_answer(sentence, question)
+            or ("" if earlier else no_amount(sentence, question)))

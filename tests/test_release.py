@@ -108,6 +108,18 @@ def test_a_translation_that_writes_hundreds_or_the_one_keeps_the_numbers() -> No
         + gate.finish() == []
 
 
+def test_an_answer_without_a_number_to_a_how_many_question_is_refused() -> None:
+    evidence = {2: "Het filiaal in de Vughterstraat is voorgoed gesloten.",
+                3: "De keten sloot 13 van de 26 winkels."}
+    question = "Hoeveel winkels sloot de keten?"
+    shown, gate = run("Het filiaal in de Vughterstraat is voorgoed gesloten [2].", [],
+                      evidence=evidence, question=question, language="nl")
+    assert shown == [] and "no number" in gate.reason
+    shown, gate = run("De keten sloot 13 winkels [3]. Het filiaal is voorgoed gesloten [2].", [],
+                      evidence=evidence, question=question, language="nl")
+    assert shown == ["De keten sloot 13 winkels [3].", " Het filiaal is voorgoed gesloten [2]."]
+
+
 def test_sentences_end_after_their_markers_not_inside_names_or_numbers() -> None:
     assert split_complete("Kalin [1][2]. Begec") == (["Kalin [1][2]."], " Begec")
     assert split_complete("It cost 1.5 million. Then") == (["It cost 1.5 million."], " Then")
