@@ -135,6 +135,8 @@ def numbers(text: str) -> list[str]:
 
     >>> numbers("leaking it hundreds of times, led by the one appointed; one of them, one man")
     ['1']
+    >>> numbers("the one-year deal")
+    ['1']
     """
     return list(_numbers(text))
 
@@ -155,7 +157,7 @@ def _numbers(text: str) -> tuple[str, ...]:
 
 # number words that give no amount: a plural multiplier, and "one" as a pronoun
 _NO_NUMBER = re.compile(r"\b(?:hundreds|thousands|millions|billions|dozens)\b"
-                        r"|\b(?:the|this|that|which|any|every|each|no)\s+one\b"
+                        r"|\b(?:the|this|that|which|any|every|each|no)\s+one\b(?!-)"
                         r"|\bone\s+(?:of|another)\b", re.IGNORECASE)
 # "1,7 miljoen", "25 duizend", "6.000", "3,5": digits with an optional multiplier word after
 _MULTIPLIERS = {"duizend": 3, "thousand": 3, "miljoen": 6, "million": 6, "mln": 6,
