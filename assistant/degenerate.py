@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from .grounding import missing_names
 from .matching import CAPITALISED, names, numbers, term_found
 from .text import MARKER, STOPWORDS, fold, words
 
@@ -58,19 +59,16 @@ def repetition(sentence: str, earlier: Sequence[str] = (), question: str = "") -
     ...            question="Who leads the UN team in Libya?")
     'the answer repeats itself'
     """
+    said_before = {gram for text in earlier for gram in _ngrams(_plain(text))}
+    said: set[tuple[str, ...]] = set()
     asked = set(words(question))
-    echo = bool(question) and any(not term_found(n, asked)
-                                  for n in names(MARKER.sub(" ", sentence), skip_common=True))
-    seen: set[tuple[str, ...]] = set()
-    for text in earlier:
-        seen.update(_ngrams(_plain(text)))
-    before = set(seen)
     for gram in _ngrams(_plain(sentence)):
         content = [w for w in gram if w not in STOPWORDS and len(w) > 2]
-        if gram in seen and content and not (
-                echo and gram not in before and all(term_found(w, asked) for w in content)):
+        if content and (gram in said_before or (gram in said and not (
+                all(term_found(w, asked) for w in content)
+                and missing_names(MARKER.sub(" ", sentence), [question])))):
             return "the answer repeats itself"
-        seen.add(gram)
+        said.add(gram)
     return ""
 
 
