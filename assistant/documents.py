@@ -26,7 +26,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from .chunking import split_sentences
+from .chunking import SPLITTER_VERSION, split_sentences
 from .formats import (
     EXPORT_SUFFIXES,
     PAGE_SUFFIXES,
@@ -82,8 +82,10 @@ def normalise(text: str) -> str:
 
 
 def document_id(text: str) -> str:
-    """Stable id from the content: the first 16 hex digits of its sha256."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    """Stable id from the content and the sentence splitter's version: the first 16 hex digits
+    of their sha256. A new splitter gives every article a new id, so the next ingest stores it
+    again, chunked by the new splitter (as an edited article is), and drops the old chunks."""
+    return hashlib.sha256(f"{SPLITTER_VERSION}\0{text}".encode()).hexdigest()[:16]
 
 
 def parse_date(value: str, source: str) -> str:

@@ -111,3 +111,13 @@ def test_sentence_spans_are_trimmed_ordered_and_disjoint(text: str) -> None:
     for s, e in spans:
         assert text[s:e] == text[s:e].strip() and e > s
     assert all(a[1] <= b[0] for a, b in itertools.pairwise(spans))
+
+
+def test_list_numbers_and_lower_case_words_keep_a_sentence_whole() -> None:
+    text = ("Tweede etappe (166,7 km): 1. Matthews (Aus/Sun) 4.09.34, 2. Valverde (Spa/Mov) z.t. "
+            "Festival The Go Wild! in popcentrum PopEi. De schade was 3 mln. euro. "
+            "'s Avonds won PSV met 2:1. Het cijfer was een 8,8. Vijf weetjes: 1. Teken bijten.")
+    assert [text[s:e] for s, e in split_sentences(text)] == [
+        "Tweede etappe (166,7 km): 1. Matthews (Aus/Sun) 4.09.34, 2. Valverde (Spa/Mov) z.t.",
+        "Festival The Go Wild! in popcentrum PopEi.", "De schade was 3 mln. euro.",
+        "'s Avonds won PSV met 2:1.", "Het cijfer was een 8,8.", "Vijf weetjes: 1. Teken bijten."]

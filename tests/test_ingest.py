@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -65,6 +66,35 @@ def test_changed_file_replaces_its_chunks_and_deleted_file_is_removed(
     assert not old_ids & {r.id for r in records}
     assert all("Altindag" in r.text or "regende" in r.text for r in records)
     assert set(bot.store.manifest()) == {"a.txt"}
+
+
+def test_a_new_sentence_splitter_chunks_stored_articles_again(
+        make_assistant: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import assistant.chunking
+    import assistant.documents
+    from assistant.chunking import split_sentences
+
+    folder = tmp_path / "arts"
+    folder.mkdir()
+    text = "Uitslag: 1. Matthews, 2. Valverde. Het was The Go Wild! in Eindhoven."
+    (folder / "a.txt").write_text(text)
+    bot = make_assistant()
+    with monkeypatch.context() as m:  # an older splitter: every period ends a sentence
+        m.setattr(assistant.documents, "SPLITTER_VERSION", 1)
+        m.setattr(assistant.chunking, "split_sentences", lambda t: [
+            x.span() for x in re.finditer(r"\S.*?[.!](?=\s|$)", t)])
+        bot.ingest(folder)
+    old_ids = {r.id for r in bot.store.iter_records()}
+    assert "Uitslag: 1." in _sentences(bot)
+
+    report = bot.ingest(folder)
+    assert report.updated == ["a.txt"] and report.chunks_embedded > 0
+    records = list(bot.store.iter_records())
+    assert not old_ids & {r.id for r in records}
+    assert [tuple(x) for r in records for x in json.loads(r.metadata["sentences"])] == \
+        split_sentences(text)
+    assert "Uitslag: 1." not in bot.store.sentence_vectors(["Uitslag: 1."])
+    assert bot.ingest(folder).unchanged == ["a.txt"]
 
 
 def test_a_bad_file_is_reported_and_the_rest_goes_on(make_assistant: Any, seed_dir: Path) -> None:
