@@ -21,7 +21,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from .chunking import Chunk, TokenCounter, chunk_text
+from .chunking import SPLITTER_VERSION, Chunk, TokenCounter, chunk_text
 from .documents import Article, ArticleError, article_files, load_articles
 from .embeddings import Embedder
 from .formats import ExportFields
@@ -38,6 +38,7 @@ class IngestReport:
     removed: list[str] = field(default_factory=list)
     failed: list[dict[str, str]] = field(default_factory=list)  # {"source", "reason"}
     notes: list[dict[str, str]] = field(default_factory=list)  # {"source", "note"}
+    rechunked: list[str] = field(default_factory=list)  # updated: stored by an older splitter
     chunks_embedded: int = 0
     sentences_embedded: int = 0
     seconds: float = 0.0
@@ -58,6 +59,9 @@ class IngestReport:
         text = (f"{c['added']} added, {c['updated']} updated, {c['unchanged']} unchanged, "
                 f"{c['removed']} removed, {c['failed']} failed; {self.chunks_embedded} chunks "
                 f"embedded in {self.seconds:.1f} s")
+        if self.rechunked:
+            text += (f"\n  note: {len(self.rechunked)} of the updated were chunked again for the "
+                     f"new sentence splitter (version {SPLITTER_VERSION})")
         for f in self.failed:
             text += f"\n  failed: {printable(f['source'])}: {printable(f['reason'])}"
         for n in self.notes:
@@ -162,6 +166,8 @@ def ingest_path(path: Path, store: Store, embedder: Embedder, *, chunk_tokens: i
             report.unchanged.append(article.source)
             continue
         (report.updated if old is not None else report.added).append(article.source)
+        if old is not None and old.extra.get("splitter", 1) != SPLITTER_VERSION:
+            report.rechunked.append(article.source)
         if old is not None:
             replaced[article.source] = old.doc_id
         to_embed.append(article)
@@ -235,7 +241,8 @@ def _store_articles(articles: Sequence[Article], store: Store, embedder: Embedde
         for article in names[doc_id]:
             store.put_manifest(ManifestEntry(article.source, doc_id, article.title,
                                              article.date, n_chunks.get(doc_id, 0),
-                                             {"root": root_key, "sentences": sentence_vectors}))
+                                             {"root": root_key, "sentences": sentence_vectors,
+                                              "splitter": SPLITTER_VERSION}))
             doc_refs.setdefault(doc_id, set()).add(article.source)
 
     for doc_id, n in left.items():

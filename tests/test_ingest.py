@@ -72,6 +72,7 @@ def test_a_new_sentence_splitter_chunks_stored_articles_again(
         make_assistant: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import assistant.chunking
     import assistant.documents
+    import assistant.ingest
     from assistant.chunking import split_sentences
 
     folder = tmp_path / "arts"
@@ -81,6 +82,7 @@ def test_a_new_sentence_splitter_chunks_stored_articles_again(
     bot = make_assistant()
     with monkeypatch.context() as m:  # an older splitter: every period ends a sentence
         m.setattr(assistant.documents, "SPLITTER_VERSION", 1)
+        m.setattr(assistant.ingest, "SPLITTER_VERSION", 1)
         m.setattr(assistant.chunking, "split_sentences", lambda t: [
             x.span() for x in re.finditer(r"\S.*?[.!](?=\s|$)", t)])
         bot.ingest(folder)
@@ -88,7 +90,8 @@ def test_a_new_sentence_splitter_chunks_stored_articles_again(
     assert "Uitslag: 1." in _sentences(bot)
 
     report = bot.ingest(folder)
-    assert report.updated == ["a.txt"] and report.chunks_embedded > 0
+    assert report.updated == report.rechunked == ["a.txt"] and report.chunks_embedded > 0
+    assert "chunked again for the new sentence splitter" in report.summary()
     records = list(bot.store.iter_records())
     assert not old_ids & {r.id for r in records}
     assert [tuple(x) for r in records for x in json.loads(r.metadata["sentences"])] == \
