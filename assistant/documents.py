@@ -26,7 +26,8 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from .chunking import SPLITTER_VERSION, split_sentences
+from . import chunking
+from .chunking import split_sentences
 from .formats import (
     EXPORT_SUFFIXES,
     PAGE_SUFFIXES,
@@ -85,7 +86,7 @@ def document_id(text: str) -> str:
     """Stable id from the content and the sentence splitter's version: the first 16 hex digits
     of their sha256. A new splitter gives every article a new id, so the next ingest stores it
     again, chunked by the new splitter (as an edited article is), and drops the old chunks."""
-    return hashlib.sha256(f"{SPLITTER_VERSION}\0{text}".encode()).hexdigest()[:16]
+    return hashlib.sha256(f"{chunking.SPLITTER_VERSION}\0{text}".encode()).hexdigest()[:16]
 
 
 def parse_date(value: str, source: str) -> str:

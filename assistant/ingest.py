@@ -21,7 +21,8 @@ from typing import Any
 
 from tqdm import tqdm
 
-from .chunking import SPLITTER_VERSION, Chunk, TokenCounter, chunk_text
+from . import chunking
+from .chunking import Chunk, TokenCounter, chunk_text
 from .documents import Article, ArticleError, article_files, load_articles
 from .embeddings import Embedder
 from .formats import ExportFields
@@ -61,7 +62,7 @@ class IngestReport:
                 f"embedded in {self.seconds:.1f} s")
         if self.rechunked:
             text += (f"\n  note: {len(self.rechunked)} of the updated were chunked again for the "
-                     f"new sentence splitter (version {SPLITTER_VERSION})")
+                     f"new sentence splitter (version {chunking.SPLITTER_VERSION})")
         for f in self.failed:
             text += f"\n  failed: {printable(f['source'])}: {printable(f['reason'])}"
         for n in self.notes:
@@ -166,7 +167,7 @@ def ingest_path(path: Path, store: Store, embedder: Embedder, *, chunk_tokens: i
             report.unchanged.append(article.source)
             continue
         (report.updated if old is not None else report.added).append(article.source)
-        if old is not None and old.extra.get("splitter", 1) != SPLITTER_VERSION:
+        if old is not None and old.extra.get("splitter", 1) != chunking.SPLITTER_VERSION:
             report.rechunked.append(article.source)
         if old is not None:
             replaced[article.source] = old.doc_id
@@ -242,7 +243,7 @@ def _store_articles(articles: Sequence[Article], store: Store, embedder: Embedde
             store.put_manifest(ManifestEntry(article.source, doc_id, article.title,
                                              article.date, n_chunks.get(doc_id, 0),
                                              {"root": root_key, "sentences": sentence_vectors,
-                                              "splitter": SPLITTER_VERSION}))
+                                              "splitter": chunking.SPLITTER_VERSION}))
             doc_refs.setdefault(doc_id, set()).add(article.source)
 
     for doc_id, n in left.items():

@@ -71,8 +71,6 @@ def test_changed_file_replaces_its_chunks_and_deleted_file_is_removed(
 def test_a_new_sentence_splitter_chunks_stored_articles_again(
         make_assistant: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import assistant.chunking
-    import assistant.documents
-    import assistant.ingest
     from assistant.chunking import split_sentences
 
     folder = tmp_path / "arts"
@@ -81,8 +79,7 @@ def test_a_new_sentence_splitter_chunks_stored_articles_again(
     (folder / "a.txt").write_text(text)
     bot = make_assistant()
     with monkeypatch.context() as m:  # an older splitter: every period ends a sentence
-        m.setattr(assistant.documents, "SPLITTER_VERSION", 1)
-        m.setattr(assistant.ingest, "SPLITTER_VERSION", 1)
+        m.setattr(assistant.chunking, "SPLITTER_VERSION", 1)
         m.setattr(assistant.chunking, "split_sentences", lambda t: [
             x.span() for x in re.finditer(r"\S.*?[.!](?=\s|$)", t)])
         bot.ingest(folder)
