@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections import ChainMap
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from tqdm import tqdm
 
 from . import chunking
@@ -41,6 +43,7 @@ class IngestReport:
     notes: list[dict[str, str]] = field(default_factory=list)  # {"source", "note"}
     rechunked: list[str] = field(default_factory=list)  # updated: stored by an older splitter
     chunks_embedded: int = 0
+    chunks_reused: int = 0  # an updated article's chunks whose text it already had
     sentences_embedded: int = 0
     seconds: float = 0.0
 
@@ -60,6 +63,8 @@ class IngestReport:
         text = (f"{c['added']} added, {c['updated']} updated, {c['unchanged']} unchanged, "
                 f"{c['removed']} removed, {c['failed']} failed; {self.chunks_embedded} chunks "
                 f"embedded in {self.seconds:.1f} s")
+        if self.chunks_reused:
+            text += f", {self.chunks_reused} unchanged chunks kept their vectors"
         if self.rechunked:
             text += (f"\n  note: {len(self.rechunked)} of the updated were chunked again for the "
                      f"new sentence splitter (version {chunking.SPLITTER_VERSION})")
@@ -109,9 +114,11 @@ def embedding_text(article: Article, chunk: Chunk) -> str:
     >>> embedding_text(a, Chunk(0, 18, 32, "He met Haftar.", ((18, 32),), 4))
     'Kalin in Benghazi\\nHe met Haftar.'
     """
-    if article.title and article.title not in chunk.text:
-        return f"{article.title}\n{chunk.text}"
-    return chunk.text
+    return _titled(article.title, chunk.text)
+
+
+def _titled(title: str, text: str) -> str:
+    return f"{title}\n{text}" if title and title not in text else text
 
 
 def ingest_path(path: Path, store: Store, embedder: Embedder, *, chunk_tokens: int,
@@ -184,9 +191,10 @@ def ingest_path(path: Path, store: Store, embedder: Embedder, *, chunk_tokens: i
             and (path.is_dir() or ("#" in e.source and _file_of(e.source) in read))]
 
     known_chunks = {e.doc_id: e.n_chunks for e in manifest.values()}
+    reuse = _stored_vectors(store, set(replaced.values()), known_chunks)
     _store_articles(to_embed, store, embedder, doc_refs, known_chunks, report, root_key,
                     chunk_tokens, overlap_tokens, count_tokens, progress, on_progress,
-                    sentence_vectors)
+                    sentence_vectors, reuse)
     if sentence_vectors:  # articles stored before sentence vectors were kept get them now
         unchanged = set(report.unchanged)
         _backfill_sentences([e for e in manifest.values() if e.source in unchanged
@@ -212,12 +220,16 @@ def _store_articles(articles: Sequence[Article], store: Store, embedder: Embedde
                     report: IngestReport, root_key: str, chunk_tokens: int, overlap_tokens: int,
                     count_tokens: TokenCounter, progress: bool,
                     on_progress: Callable[[int, int], object] | None = None,
-                    sentence_vectors: bool = True) -> None:
+                    sentence_vectors: bool = True,
+                    reuse: dict[str, np.ndarray] | None = None) -> None:
     """Chunk, embed and upsert; a document's manifest records are written after its chunks
     (and its sentences' vectors, before them).
 
-    Content already stored (under another name, or by an interrupted run) is not embedded again.
+    Content already stored (under another name, or by an interrupted run) is not embedded again,
+    nor is a chunk whose embedding text is in ``reuse`` (an updated article's unchanged chunks:
+    after a new sentence splitter, nearly all of them), nor a sentence the store has a vector for.
     """
+    reuse = reuse or {}
     names: dict[str, list[Article]] = {}  # doc id -> the articles (file names) holding it
     for article in articles:
         names.setdefault(article.doc_id, []).append(article)
@@ -256,14 +268,20 @@ def _store_articles(articles: Sequence[Article], store: Store, embedder: Embedde
         for i in range(0, len(work), EMBED_GROUP):
             group = work[i:i + EMBED_GROUP]
             sentences = _new_sentences(group, done) if sentence_vectors else []
-            vectors = embedder.embed_documents([embedding_text(a, c) for a, c in group]
-                                               + [text for _, text in sentences])
-            store.put_sentences([t for _, t in sentences], vectors[len(group):],
+            texts = [embedding_text(a, c) for a, c in group]
+            kept = store.sentence_vectors([t for _, t in sentences]) if reuse and sentences else {}
+            fresh = [t for t in texts if t not in reuse] + [t for _, t in sentences
+                                                              if t not in kept]
+            vectors = ChainMap(dict(zip(fresh, embedder.embed_documents(fresh) if fresh else [],
+                                        strict=True)), kept, reuse)
+            store.put_sentences([t for _, t in sentences],
+                                _rows([vectors[t] for _, t in sentences]),
                                 [d for d, _ in sentences])
             store.upsert([ChunkRecord(chunk_id(a.doc_id, c.index), c.text, chunk_metadata(a, c))
-                          for a, c in group], vectors[:len(group)])
-            report.chunks_embedded += len(group)
-            report.sentences_embedded += len(sentences)
+                          for a, c in group], _rows([vectors[t] for t in texts]))
+            report.chunks_embedded += sum(t not in reuse for t in texts)
+            report.chunks_reused += sum(t in reuse for t in texts)
+            report.sentences_embedded += sum(t not in kept for _, t in sentences)
             bar.update(len(group))
             if on_progress:
                 on_progress(min(i + EMBED_GROUP, len(work)), len(work))
@@ -271,6 +289,23 @@ def _store_articles(articles: Sequence[Article], store: Store, embedder: Embedde
                 left[a.doc_id] -= 1
                 if left[a.doc_id] == 0:
                     finish(a.doc_id)
+
+
+def _stored_vectors(store: Store, doc_ids: Iterable[str],
+                   known_chunks: Mapping[str, int]) -> dict[str, np.ndarray]:
+    """The stored chunk vectors of documents about to be replaced, by embedding text, so that
+    the new version's unchanged chunks are not embedded again."""
+    out: dict[str, np.ndarray] = {}
+    for doc_id in doc_ids:
+        records = store.get([chunk_id(doc_id, i) for i in range(known_chunks.get(doc_id, 0))])
+        if records:
+            for r, v in zip(records, store.vectors([r.id for r in records]), strict=True):
+                out[_titled(str(r.metadata.get("title") or ""), r.text)] = v
+    return out
+
+
+def _rows(vectors: Sequence[np.ndarray]) -> np.ndarray:
+    return np.stack(vectors) if vectors else np.zeros((0, 0), np.float32)
 
 
 def _backfill_sentences(entries: Sequence[ManifestEntry], store: Store, embedder: Embedder,

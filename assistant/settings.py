@@ -134,7 +134,12 @@ class Settings:
             key = PREFIX + f.name.upper()
             if key in env and env[key] != "":
                 values[f.name] = _convert(key, env[key], f.type)
-        values.update({k: v for k, v in overrides.items() if v is not None})
+        kinds = {f.name: f.type for f in dataclasses.fields(cls)}
+        # an override given as text (a command-line flag) is read as its environment variable
+        # would be: "--data-dir x" is a Path
+        values.update({k: _convert(PREFIX + k.upper(), v, kinds[k])
+                       if isinstance(v, str) and k in kinds else v
+                       for k, v in overrides.items() if v is not None})
         unknown = set(values) - {f.name for f in dataclasses.fields(cls)}
         if unknown:
             raise SettingsError(f"unknown setting(s): {', '.join(sorted(unknown))}")

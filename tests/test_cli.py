@@ -86,3 +86,4 @@ def test_ingest_field_flags_set_the_export_fields(tmp_path: Path) -> None:
     s = cli._settings(args)
     assert (s.export_text_field, s.export_date_field, s.export_title_field) == (
         "tekst", "datum", "title")
+    assert s.data_dir == tmp_path  # a Path, as ASSISTANT_DATA_DIR gives (it was the bare text)

@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from conftest import SEED_FILE
 
@@ -71,11 +72,15 @@ def test_changed_file_replaces_its_chunks_and_deleted_file_is_removed(
 def test_a_new_sentence_splitter_chunks_stored_articles_again(
         make_assistant: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import assistant.chunking
+    import assistant.ingest
     from assistant.chunking import split_sentences
 
     folder = tmp_path / "arts"
     folder.mkdir()
-    text = "Uitslag: 1. Matthews, 2. Valverde. Het was The Go Wild! in Eindhoven."
+    # a long article: chunks end on sentence ends that both splitters see, so the chunk texts
+    # stay as they were and only the sentences within them change
+    text = ("Uitslag: 1. Matthews, 2. Valverde. Het was The Go Wild! in Eindhoven.\n\n"
+            + " ".join(f"Zin {i} over de etappe van vandaag." for i in range(60)))
     (folder / "a.txt").write_text(text)
     bot = make_assistant()
     with monkeypatch.context() as m:  # an older splitter: every period ends a sentence
@@ -87,14 +92,47 @@ def test_a_new_sentence_splitter_chunks_stored_articles_again(
     assert "Uitslag: 1." in _sentences(bot)
 
     report = bot.ingest(folder)
-    assert report.updated == report.rechunked == ["a.txt"] and report.chunks_embedded > 0
+    assert report.updated == report.rechunked == ["a.txt"]
+    # no chunk is embedded again: each keeps its stored vector, which is what embedding it again
+    # would give; only the sentences the new splitter made are embedded
+    assert report.chunks_embedded == 0 and report.chunks_reused == len(old_ids) > 1
+    assert report.sentences_embedded == 2
     assert "chunked again for the new sentence splitter" in report.summary()
+    assert f"{report.chunks_reused} unchanged chunks kept their vectors" in report.summary()
     records = list(bot.store.iter_records())
     assert not old_ids & {r.id for r in records}
-    assert [tuple(x) for r in records for x in json.loads(r.metadata["sentences"])] == \
+    fresh = bot.embedder.embed_documents([assistant.ingest._titled(r.metadata["title"], r.text)
+                                          for r in records])
+    assert np.allclose(bot.store.vectors([r.id for r in records]), fresh)
+    assert sorted({tuple(x) for r in records for x in json.loads(r.metadata["sentences"])}) == \
         split_sentences(text)
     assert "Uitslag: 1." not in bot.store.sentence_vectors(["Uitslag: 1."])
     assert bot.ingest(folder).unchanged == ["a.txt"]
+
+
+def test_an_edited_article_embeds_only_the_chunks_whose_text_changed(
+        make_assistant: Any, tmp_path: Path) -> None:
+    import assistant.ingest
+
+    folder = tmp_path / "arts"
+    folder.mkdir()
+    body = [f"Zin {i} over de etappe van vandaag." for i in range(60)]
+    (folder / "a.txt").write_text("De etappe\n\n" + " ".join(body))
+    bot = make_assistant()
+    bot.ingest(folder)
+    before = {r.text for r in bot.store.iter_records()}
+    body[-1] = "De laatste zin is herschreven."
+    (folder / "a.txt").write_text("De etappe\n\n" + " ".join(body))
+
+    report = bot.ingest(folder)
+    records = list(bot.store.iter_records())
+    changed = [r for r in records if r.text not in before]
+    assert report.updated == ["a.txt"] and report.rechunked == []
+    assert report.chunks_embedded == len(changed) >= 1
+    assert report.chunks_reused == len(records) - len(changed) > 0
+    fresh = bot.embedder.embed_documents([assistant.ingest._titled(r.metadata["title"], r.text)
+                                          for r in records])
+    assert np.allclose(bot.store.vectors([r.id for r in records]), fresh)
 
 
 def test_a_bad_file_is_reported_and_the_rest_goes_on(make_assistant: Any, seed_dir: Path) -> None:
