@@ -129,18 +129,18 @@ class Settings:
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """Read settings from ``env`` (default ``os.environ``); keyword overrides win."""
         env = os.environ if env is None else env
-        values: dict[str, Any] = {}
-        for f in dataclasses.fields(cls):
-            key = PREFIX + f.name.upper()
-            if key in env and env[key] != "":
-                values[f.name] = _convert(key, env[key], f.type)
         kinds = {f.name: f.type for f in dataclasses.fields(cls)}
+        values: dict[str, Any] = {}
+        for name, kind in kinds.items():
+            key = PREFIX + name.upper()
+            if key in env and env[key] != "":
+                values[name] = _convert(key, env[key], kind)
         # an override given as text (a command-line flag) is read as its environment variable
         # would be: "--data-dir x" is a Path
         values.update({k: _convert(PREFIX + k.upper(), v, kinds[k])
                        if isinstance(v, str) and k in kinds else v
                        for k, v in overrides.items() if v is not None})
-        unknown = set(values) - {f.name for f in dataclasses.fields(cls)}
+        unknown = set(values) - kinds.keys()
         if unknown:
             raise SettingsError(f"unknown setting(s): {', '.join(sorted(unknown))}")
         settings = cls(**values)
