@@ -295,13 +295,12 @@ def _stored_vectors(store: Store, doc_ids: Iterable[str],
                    known_chunks: Mapping[str, int]) -> dict[str, np.ndarray]:
     """The stored chunk vectors of documents about to be replaced, by embedding text, so that
     the new version's unchanged chunks are not embedded again."""
-    out: dict[str, np.ndarray] = {}
-    for doc_id in doc_ids:
-        records = store.get([chunk_id(doc_id, i) for i in range(known_chunks.get(doc_id, 0))])
-        if records:
-            for r, v in zip(records, store.vectors([r.id for r in records]), strict=True):
-                out[_titled(str(r.metadata.get("title") or ""), r.text)] = v
-    return out
+    records = store.get([chunk_id(doc_id, i) for doc_id in doc_ids
+                         for i in range(known_chunks.get(doc_id, 0))])
+    if not records:
+        return {}
+    return {_titled(str(r.metadata.get("title") or ""), r.text): v
+            for r, v in zip(records, store.vectors([r.id for r in records]), strict=True)}
 
 
 def _rows(vectors: Sequence[np.ndarray]) -> np.ndarray:

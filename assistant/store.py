@@ -27,6 +27,8 @@ import numpy as np
 # Chroma's default, 100, lost 3 of the 30 nearest chunks of one question on the gate archive
 # (1,478 chunks); 400 found all 30 (bench/dense_search.py)
 EF_SEARCH = 400
+# ids per get request: a request naming a whole archive's ids is more than a server takes
+GET_BATCH = 1000
 
 
 class StoreError(RuntimeError):
@@ -242,12 +244,14 @@ class ChromaStore:
                 for i, d, m, dist in zip(ids, docs, metas, dists, strict=True)]
 
     def get(self, ids: Sequence[str]) -> list[ChunkRecord]:
-        if not ids:
-            return []
-        result = self._chunks.get(ids=list(ids), include=["documents", "metadatas"])
-        by_id = {i: ChunkRecord(i, d or "", dict(m or {})) for i, d, m in
-                 zip(result["ids"], result["documents"] or [], result["metadatas"] or [],
-                     strict=True)}
+        """The chunks ``ids`` the store holds, in that order, ``GET_BATCH`` per request."""
+        by_id: dict[str, ChunkRecord] = {}
+        for i in range(0, len(ids), GET_BATCH):
+            result = self._chunks.get(ids=list(ids[i:i + GET_BATCH]),
+                                      include=["documents", "metadatas"])
+            by_id.update((cid, ChunkRecord(cid, d or "", dict(m or {}))) for cid, d, m in
+                         zip(result["ids"], result["documents"] or [],
+                             result["metadatas"] or [], strict=True))
         return [by_id[i] for i in ids if i in by_id]
 
     def iter_records(self, batch: int = 2000) -> Iterator[ChunkRecord]:
@@ -267,8 +271,8 @@ class ChromaStore:
         """The stored vectors of chunks ``ids``, one row each in that order (for exact search
         in memory); an id the store does not hold is an error."""
         rows: dict[str, np.ndarray] = {}
-        for i in range(0, len(ids), 2000):
-            result = self._chunks.get(ids=list(ids[i:i + 2000]), include=["embeddings"])
+        for i in range(0, len(ids), GET_BATCH):
+            result = self._chunks.get(ids=list(ids[i:i + GET_BATCH]), include=["embeddings"])
             embeddings = result.get("embeddings")
             for id_, vector in zip(result["ids"], [] if embeddings is None else embeddings,
                                    strict=True):
@@ -310,8 +314,8 @@ class ChromaStore:
         by_id = {_key(t): t for t in texts}
         found: dict[str, np.ndarray] = {}
         ids = list(by_id)
-        for i in range(0, len(ids), 1000):
-            result = self._sentences.get(ids=ids[i:i + 1000], include=["embeddings"])
+        for i in range(0, len(ids), GET_BATCH):
+            result = self._sentences.get(ids=ids[i:i + GET_BATCH], include=["embeddings"])
             vectors = result.get("embeddings")
             if vectors is None:
                 continue

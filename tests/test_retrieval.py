@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 from conftest import HashEmbedder
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -100,6 +101,28 @@ def test_vectors_are_returned_in_the_order_asked(tmp_path: Path) -> None:
     got = store.vectors(["doc3-0", "doc0-0"])
     expected: Any = embedder.embed_documents([TEXTS[3], TEXTS[0]])
     assert np.allclose(got, expected, atol=1e-6)
+
+
+def test_chunks_and_vectors_are_fetched_in_batches_in_the_order_asked(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import assistant.store
+
+    store, embedder = store_with(tmp_path, TEXTS)
+    asked: list[int] = []
+    real_get = store._chunks.get
+
+    def get(**kwargs: Any) -> Any:
+        asked.append(len(kwargs.get("ids") or []))
+        return real_get(**kwargs)
+
+    monkeypatch.setattr(assistant.store, "GET_BATCH", 2)
+    monkeypatch.setattr(store._chunks, "get", get)
+    ids = [f"doc{i}-0" for i in reversed(range(len(TEXTS)))]
+    assert [r.id for r in store.get([*ids, "nope-0"])] == ids
+    assert max(asked) == 2
+    asked.clear()
+    assert np.allclose(store.vectors(ids), embedder.embed_documents(TEXTS[::-1]), atol=1e-6)
+    assert asked and max(asked) == 2
 
 
 def test_a_store_made_before_gets_the_wider_hnsw_search(tmp_path: Path) -> None:
