@@ -241,7 +241,7 @@ def _store_articles(articles: Sequence[Article], store: Store, embedder: Embedde
         chunks = chunk_text(holders[0].text, chunk_tokens, overlap_tokens, count_tokens)
         n_chunks[doc_id] = len(chunks)
         work.extend((holders[0], c) for c in chunks)
-    existing = _existing_ids(store, [chunk_id(a.doc_id, c.index) for a, c in work])
+    existing = {r.id for r in store.get([chunk_id(a.doc_id, c.index) for a, c in work])}
     work = [(a, c) for a, c in work if chunk_id(a.doc_id, c.index) not in existing]
     # longest first, so that each batch holds texts of about one length (little padding) and
     # the slowest batches come while the progress bar is young
@@ -366,13 +366,6 @@ def _unseen(pairs: Iterable[tuple[str, str]], done: set[str]) -> list[tuple[str,
             done.add(text)
             out.append((doc_id, text))
     return out
-
-
-def _existing_ids(store: Store, ids: list[str]) -> set[str]:
-    found: set[str] = set()
-    for i in range(0, len(ids), 1000):
-        found.update(r.id for r in store.get(ids[i:i + 1000]))
-    return found
 
 
 def _drop_reference(store: Store, doc_refs: dict[str, set[str]], doc_id: str,
