@@ -170,8 +170,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
                                 calibrator.threshold), 5)
     keep = ("answer_accuracy", "answer_accuracy_en", "answer_accuracy_nl", "citation_precision",
             "abstention_accuracy", "removal_abstention", "false_abstention_rate")
-    print("without the model:\n" + markdown_table({k: before[k] for k in keep}))
-    print("with it (held out):\n" + markdown_table({k: after[k] for k in keep}))
+    print("without the model:\n" + markdown_table({k: before[k] for k in keep if k in before}))
+    print("with it (held out):\n" + markdown_table({k: after[k] for k in keep if k in after}))
     print(f"wrote {out}")
     return 0
 

@@ -231,7 +231,15 @@ def score_item(item: GoldItem, answer: Answer, latency: float,
 
 
 def aggregate(results: Sequence[ItemResult], k: int) -> dict[str, float]:
-    """The report's metrics from per-item results (pure)."""
+    """The report's metrics from per-item results (pure). A rate over no items is left out,
+    not reported as 0: a run without ``--removal`` has no ``removal_abstention``.
+
+    >>> r = ItemResult("q", "Who?", True, "Kalin [1].", False, True, [{"marker": 1}], ["a"],
+    ...                1, 1, 9.0, consistent=True)
+    >>> m = aggregate([r], k=5)
+    >>> m["answer_accuracy"], m["citation_precision"], "removal_abstention" in m
+    (1.0, 1.0, False)
+    """
     answerable = [r for r in results if r.answerable]
     unanswerable = [r for r in results if not r.answerable and r.kind == "gold"]
     removal = [r for r in results if r.kind == "removal"]
@@ -239,10 +247,10 @@ def aggregate(results: Sequence[ItemResult], k: int) -> dict[str, float]:
     n_cit = sum(len(r.citations) for r in answerable)
     latencies = [r.latency_s for r in results]
 
-    def share(rows: Sequence[ItemResult], ok: Callable[[ItemResult], bool]) -> float:
-        return sum(ok(r) for r in rows) / len(rows) if rows else 0.0
+    def share(rows: Sequence[ItemResult], ok: Callable[[ItemResult], bool]) -> float | None:
+        return sum(ok(r) for r in rows) / len(rows) if rows else None
 
-    return {
+    metrics = {
         "answer_accuracy": share(answerable, lambda r: r.correct),
         "answer_accuracy_en": share([r for r in answerable if r.lang == "en"],
                                     lambda r: r.correct),
@@ -251,9 +259,9 @@ def aggregate(results: Sequence[ItemResult], k: int) -> dict[str, float]:
         "retrieval_recall_at_k": share(answerable,
                                        lambda r: r.gold_rank is not None and r.gold_rank <= k),
         "mrr": (sum(1 / r.gold_rank for r in answerable if r.gold_rank) / len(answerable)
-                if answerable else 0.0),
+                if answerable else None),
         "citation_precision": (sum(r.citations_in_gold for r in answerable) / n_cit
-                               if n_cit else 0.0),
+                               if n_cit else None),
         "citation_recall": share(answerable, lambda r: r.citations_in_gold > 0),
         "abstention_accuracy": share(unanswerable, lambda r: r.abstained),
         "removal_abstention": share(removal, lambda r: r.abstained),
@@ -263,6 +271,7 @@ def aggregate(results: Sequence[ItemResult], k: int) -> dict[str, float]:
         "latency_p95_s": percentile(latencies, 95),
         "n_items": float(len(results) - len(removal)),
     }
+    return {name: value for name, value in metrics.items() if value is not None}
 
 
 def abstained_instead(result: ItemResult, reason: str) -> ItemResult:

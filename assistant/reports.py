@@ -18,7 +18,7 @@ RATE_METRICS = [m for m in METRICS if not m.startswith(("latency", "n_"))]
 
 def report_data(metrics: Mapping[str, float], results: Sequence[ItemResult],
                 meta: Mapping[str, Any]) -> dict[str, Any]:
-    data: dict[str, Any] = {m: float(metrics[m]) for m in METRICS}
+    data: dict[str, Any] = {m: float(metrics[m]) for m in METRICS if m in metrics}
     data["meta"] = dict(meta)
     data["items"] = [asdict(r) for r in results]
     return data
@@ -47,7 +47,7 @@ def markdown_table(metrics: Mapping[str, float]) -> str:
 
 
 def markdown_report(data: Mapping[str, Any]) -> str:
-    metrics = {m: data[m] for m in METRICS}
+    metrics = {m: data[m] for m in METRICS if m in data}  # a rate over no items is absent
     meta = data.get("meta", {})
     lines = [f"# Evaluation: {meta.get('gold', '')}", ""]
     lines += [f"- {k}: {v}" for k, v in meta.items()]
@@ -58,7 +58,8 @@ def markdown_report(data: Mapping[str, Any]) -> str:
         answer = str(item["answer"]).replace("|", "\\|").replace("\n", " ")
         if len(answer) > 140:
             answer = answer[:140] + "…"
-        lines.append(f"| {item['id']} | {'✓' if item['correct'] else '✗'} | "
+        removal = " (sources removed)" if item.get("kind") == "removal" else ""
+        lines.append(f"| {item['id']}{removal} | {'✓' if item['correct'] else '✗'} | "
                      f"{'yes' if item['abstained'] else 'no'} | {item['gold_rank'] or '—'} | "
                      f"{item['latency_s']:.1f} s | {answer} |")
     return "\n".join(lines) + "\n"
@@ -75,8 +76,9 @@ def plot(data: Mapping[str, Any], path: Path) -> None:
 
     fig, (left, right, curve) = plt.subplots(1, 3, figsize=(15, 4.2),
                                              gridspec_kw={"width_ratios": [3, 2, 2]})
-    values = [float(data[m]) for m in RATE_METRICS]
-    bars = left.barh(RATE_METRICS, values, color="#3b6ea5")
+    names = [m for m in RATE_METRICS if m in data]
+    values = [float(data[m]) for m in names]
+    bars = left.barh(names, values, color="#3b6ea5")
     left.set_xlim(0, 1.05)
     left.invert_yaxis()
     left.set_title("scores")

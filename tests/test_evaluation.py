@@ -22,6 +22,7 @@ from assistant.evaluation import (
     select_split,
     unknown_sources,
 )
+from assistant.reports import markdown_report, report_data
 
 
 def write(tmp_path: Path, lines: list[str]) -> Path:
@@ -97,6 +98,7 @@ def test_scores_and_aggregates() -> None:
     assert metrics["abstention_accuracy"] == 0.5
     assert metrics["false_abstention_rate"] == 0.0
     assert metrics["latency_p50_s"] == 2.5 and metrics["n_items"] == 4.0
+    assert "removal_abstention" not in metrics  # no removal asks: no rate, not a rate of 0
     assert aggregate(results, k=1)["retrieval_recall_at_k"] == 0.5
 
 
@@ -123,6 +125,8 @@ def test_eval_command_writes_json_markdown_and_plot(make_assistant: Any, seed_di
     assert data["meta"]["unknown_sources"] == {"a": ["missing.txt"]}
     assert [i["id"] for i in data["items"]] == ["a", "b"]
     assert "| answer_accuracy | 1.000 |" in (out / "report.md").read_text()
+    assert "removal_abstention" not in data  # asked without --removal
+    assert "removal_abstention" not in (out / "report.md").read_text()
     assert (out / "report.png").read_bytes()[:4] == b"\x89PNG"
     assert "unknown source(s) missing.txt" in capsys.readouterr().err
 
@@ -180,3 +184,5 @@ def test_removal_asks_again_without_the_sources(make_assistant: Any, seed_dir: P
     metrics = evaluator.run(bot)
     assert [r.kind for r in evaluator.results] == ["gold", "removal"]
     assert metrics["removal_abstention"] == 1.0 and evaluator.results[1].abstained
+    table = markdown_report(report_data(metrics, evaluator.results, {}))
+    assert "| a | ✓ | no |" in table and "| a (sources removed) | ✓ | yes |" in table
