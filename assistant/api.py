@@ -75,7 +75,8 @@ def make_chat_model(settings: Settings) -> BaseChatModel:
     path = resolve(settings.chat_model, settings.models_dir, CHAT_MODELS)
     return LlamaCppChat(model_path=path, n_ctx=settings.context_tokens,
                         n_threads=settings.n_threads, temperature=settings.temperature,
-                        max_tokens=settings.max_answer_tokens, seed=settings.seed)
+                        max_tokens=settings.max_answer_tokens, seed=settings.seed,
+                        flash_attn=bool(settings.flash_attn))
 
 
 def load_calibrator(setting: str) -> Calibrator | None:

@@ -37,13 +37,13 @@ from .reply_prefix import START, State, can_end, feed
 from .structured import REPLY_SCHEMA
 
 _ROLES = {"human": "user", "ai": "assistant", "system": "system"}
-_LOADED: dict[tuple[str, int, int], Any] = {}
+_LOADED: dict[tuple[str, int, int, bool], Any] = {}
 _LOAD_LOCK = threading.Lock()
 
 
-def load_llama(model_path: str, n_ctx: int, n_threads: int) -> Any:
-    """One ``llama_cpp.Llama`` per (file, context, threads) in this process."""
-    key = (model_path, n_ctx, n_threads)
+def load_llama(model_path: str, n_ctx: int, n_threads: int, flash_attn: bool = False) -> Any:
+    """One ``llama_cpp.Llama`` per (file, context, threads, flash attention) in this process."""
+    key = (model_path, n_ctx, n_threads, flash_attn)
     with _LOAD_LOCK:
         if key not in _LOADED:
             try:
@@ -54,10 +54,12 @@ def load_llama(model_path: str, n_ctx: int, n_threads: int) -> Any:
             if ":" in model_path and not model_path.startswith("/"):
                 repo, filename = model_path.split(":", 1)  # hub id "owner/repo:file.gguf"
                 _LOADED[key] = Llama.from_pretrained(repo, filename, n_ctx=n_ctx,
-                                                     n_threads=n_threads, verbose=False)
+                                                     n_threads=n_threads, flash_attn=flash_attn,
+                                                     verbose=False)
             else:
                 _LOADED[key] = Llama(model_path=model_path, n_ctx=n_ctx, n_threads=n_threads,
-                                     n_threads_batch=n_threads, verbose=False)
+                                     n_threads_batch=n_threads, flash_attn=flash_attn,
+                                     verbose=False)
         return _LOADED[key]
 
 
@@ -90,6 +92,9 @@ class LlamaCppChat(BaseChatModel):
     # with the lazy constraint: the reply's fixed opening (REPLY_START) is read with the
     # prompt instead of written a token at a time
     prefill_reply: bool = True
+    # llama.cpp's fused attention kernel: reads the prompt faster on the CPU, but changes
+    # replies (ASSISTANT_FLASH_ATTN, docs/performance.md)
+    flash_attn: bool = False
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
@@ -99,7 +104,7 @@ class LlamaCppChat(BaseChatModel):
         return "llama-cpp"
 
     def _client(self) -> Any:
-        return load_llama(self.model_path, self.n_ctx, self.n_threads)
+        return load_llama(self.model_path, self.n_ctx, self.n_threads, self.flash_attn)
 
     def _params(self, llama: Any, messages: list[BaseMessage], stop: list[str] | None,
                 **kwargs: Any) -> dict[str, Any]:

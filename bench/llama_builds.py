@@ -6,12 +6,14 @@ Each wheel is unpacked into a temporary folder and measured in a child process o
 (one llama.cpp library per process), one after the other, never at once: the chat model reads
 the same prompt (seed-article text, ``--prompt-tokens`` tokens, from an empty context, three
 times) and writes ``--gen-tokens`` tokens greedily; the median of three wall-clock timings of
-each is reported. ``--n-batch`` / ``--threads`` compare those settings on one build.
+each is reported. ``--n-batch`` / ``--threads`` / ``--flash-attn 0 1`` compare those settings
+on one build.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import subprocess
@@ -29,7 +31,8 @@ from llama_cpp import Llama
 args = json.loads(sys.argv[1])
 llm = Llama(model_path=args["model"], n_ctx=2048, n_threads=args["threads"],
             n_threads_batch=args["threads"], n_batch=args["n_batch"],
-            n_ubatch=min(args["n_batch"], 512), verbose=False)
+            n_ubatch=min(args["n_batch"], 512), flash_attn=bool(args["flash_attn"]),
+            verbose=False)
 text = open(args["text"], encoding="utf-8").read() * 4
 tokens = llm.tokenize(text.encode("utf-8"))[: args["prompt_tokens"]]
 prompt, gen = [], []
@@ -69,6 +72,7 @@ def main() -> None:
     parser.add_argument("--gen-tokens", type=int, default=64)
     parser.add_argument("--n-batch", type=int, nargs="+", default=[512])
     parser.add_argument("--threads", type=int, nargs="+", default=[2])
+    parser.add_argument("--flash-attn", type=int, nargs="+", choices=[0, 1], default=[0, 1])
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     from assistant.models import CHAT_MODELS, resolve
@@ -81,26 +85,24 @@ def main() -> None:
     if not wheels:
         raise SystemExit(f"no wheels under {args.wheels}/*/ (build them: `make llama-wheel "
                          "LLAMA_BUILD=portable`, `make llama-wheel LLAMA_BUILD=native`)")
-    print("| build | n_batch | threads | prompt tok/s | generation tok/s | "
+    print("| build | n_batch | threads | flash attention | prompt tok/s | generation tok/s | "
           "SIMD llama.cpp reports |")
-    print("|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|")
     for wheel in wheels:
-        for n_batch in args.n_batch:
-            for threads in args.threads:
-                result = measure(wheel, {
-                    "model": str(model), "text": str(text),
-                    "prompt_tokens": args.prompt_tokens, "gen_tokens": args.gen_tokens,
-                    "n_batch": n_batch, "threads": threads})
-                if "error" in result:
-                    print(f"| {wheel.parent.name} | {n_batch} | {threads} | failed: "
-                          f"{result['error']} | | |", flush=True)
-                    continue
-                parts = str(result["system_info"]).split("|")
-                simd = " ".join(p.split(" = ")[0].strip() for p in parts
-                                if p.strip().endswith("= 1"))
-                print(f"| {wheel.parent.name} | {n_batch} | {threads} | "
-                      f"{result['prompt_tok_s']:.1f} | {result['gen_tok_s']:.1f} | {simd} |",
-                      flush=True)
+        for n_batch, threads, flash in itertools.product(args.n_batch, args.threads,
+                                                         args.flash_attn):
+            result = measure(wheel, {
+                "model": str(model), "text": str(text), "prompt_tokens": args.prompt_tokens,
+                "gen_tokens": args.gen_tokens, "n_batch": n_batch, "threads": threads,
+                "flash_attn": flash})
+            row = f"| {wheel.parent.name} | {n_batch} | {threads} | {'on' if flash else 'off'} |"
+            if "error" in result:
+                print(f"{row} failed: {result['error']} | | |", flush=True)
+                continue
+            parts = str(result["system_info"]).split("|")
+            simd = " ".join(p.split(" = ")[0].strip() for p in parts if p.strip().endswith("= 1"))
+            print(f"{row} {result['prompt_tok_s']:.1f} | {result['gen_tok_s']:.1f} | {simd} |",
+                  flush=True)
 
 
 if __name__ == "__main__":

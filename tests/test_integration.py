@@ -94,21 +94,42 @@ def test_html_pdf_and_export_articles_are_answered_from_the_right_file(
         assert any(c.source == source and needle in c.quote for c in answer.citations), answer
 
 
+def ambassador_replies(bot: Any, *updates: dict[str, Any]) -> list[str]:
+    """The raw reply to one short question from the chat model changed by each of ``updates``
+    (``{}``: as configured)."""
+    from assistant.structured import REPLY_SCHEMA
+
+    turn = bot.chain.prepare.invoke(
+        bot._turn("Who is Turkey's ambassador to Libya?", None, None, None, ()))
+    chat = bot.chat_model()
+    shape = {"type": "json_object", "schema": REPLY_SCHEMA}
+    return ["".join(str(c.content) for c in chat.model_copy(update=update).bind(
+        max_tokens=64, response_format=shape).stream(turn.messages)) for update in updates]
+
+
 def test_the_reply_opening_read_with_the_prompt_changes_no_reply(real_assistant: Any) -> None:
     """``prefill_reply`` reads ``{"evidence": [`` with the prompt instead of writing it: the
     prompt must be what ``create_chat_completion`` sends, so the reply is a whole JSON reply
     that picks the same evidence and the same answer. (Reading 5 tokens in one batch may change
     the wording elsewhere; on this short question it does not.)"""
     from assistant.llm import REPLY_START
-    from assistant.structured import REPLY_SCHEMA, parse_reply
+    from assistant.structured import parse_reply
 
-    turn = real_assistant.chain.prepare.invoke(
-        real_assistant._turn("Who is Turkey's ambassador to Libya?", None, None, None, ()))
-    chat = real_assistant.chat_model()
-    shape = {"type": "json_object", "schema": REPLY_SCHEMA}
-    replies = ["".join(str(c.content) for c in model.bind(max_tokens=64, response_format=shape)
-                       .stream(turn.messages))
-               for model in (chat, chat.model_copy(update={"prefill_reply": False}))]
+    replies = ambassador_replies(real_assistant, {}, {"prefill_reply": False})
     assert all(r.startswith(REPLY_START) and r.rstrip().endswith("}") for r in replies), replies
     (read, answer), (written, _) = (parse_reply(r) for r in replies)
     assert read == written and read and "Begec" in answer
+
+
+def test_flash_attention_changes_no_reply(real_assistant: Any) -> None:
+    """The model loaded with llama.cpp's flash attention (``ASSISTANT_FLASH_ATTN=1``) and
+    without it picks the same evidence and names the same person, the system prompt's saved
+    state reloaded under each. (The two sum in another order, so longer replies are often
+    worded differently: docs/performance.md.)"""
+    from assistant.structured import parse_reply
+
+    on = real_assistant.chat_model().flash_attn
+    replies = [parse_reply(r) for r in ambassador_replies(real_assistant, {},
+                                                          {"flash_attn": not on})]
+    assert replies[0][0] == replies[1][0] and replies[0][0], replies
+    assert all("Begec" in answer for _, answer in replies), replies

@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from assistant import models
+from assistant.api import make_chat_model
 from assistant.models import ModelError, ModelSpec, is_installed, pull, resolve
 from assistant.settings import Settings, SettingsError
 
@@ -96,10 +97,20 @@ def test_settings_from_environment() -> None:
     ({"ASSISTANT_TEMPERATURE": "hot"}, "ASSISTANT_TEMPERATURE: expected a number"),
     ({"ASSISTANT_DATA_DIR": "~no-such-user-0"}, "ASSISTANT_DATA_DIR: cannot expand"),
     ({"ASSISTANT_EVIDENCE_SENTENCE_GAP": "-1"}, "ASSISTANT_EVIDENCE_SENTENCE_GAP: must be >= 0"),
+    ({"ASSISTANT_FLASH_ATTN": "2"}, "ASSISTANT_FLASH_ATTN: expected 0 or 1, got 2"),
 ])
 def test_bad_settings_name_the_variable(env: dict[str, str], message: str) -> None:
     with pytest.raises(SettingsError, match=message):
         Settings.from_env(env)
+
+
+def test_flash_attention_setting_reaches_the_in_process_model(tmp_path: Path) -> None:
+    model = tmp_path / "chat.gguf"
+    model.write_bytes(b"GGUF")  # never loaded: the adapter opens its file on first use
+    chats = [make_chat_model(Settings.from_env({"ASSISTANT_CHAT_MODEL": str(model),
+                                                **env}))
+             for env in ({}, {"ASSISTANT_FLASH_ATTN": "1"})]
+    assert [c.flash_attn for c in chats] == [False, True]  # type: ignore[attr-defined]
 
 
 @given(st.dictionaries(st.sampled_from(["ASSISTANT_TOP_K", "ASSISTANT_CHUNK_TOKENS",
