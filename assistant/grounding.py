@@ -19,14 +19,18 @@ The word matching itself lives in ``matching.py``::
     ['12']
     >>> unsupported_terms("The elections are in 2022 [1].", ev[:1], ev)
     ['2022']
+    >>> unsupported_terms("They met on Thursday [1].", ev[:1], ["Ze spraken donderdag af."])
+    []
+    >>> unsupported_terms("They met on Thursday [1].", ev[:1], ["Ze spraken vrijdag af."])
+    ['Thursday']
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .matching import names, numbers, term_found
-from .text import MARKER, STOPWORDS, words
+from .matching import calendar_names, names, numbers, term_found
+from .text import MARKER, STOPWORDS, fold, words
 
 
 def missing_names(question: str, evidence: Sequence[str]) -> list[str]:
@@ -77,7 +81,8 @@ QUESTION_WORDS = frozenset(
 def unsupported_terms(answer: str, cited: Sequence[str], evidence: Sequence[str],
                       question: str = "") -> list[str]:
     """Numbers in ``answer`` that its cited sentences do not hold, and names that no evidence
-    sentence holds (the question counts as a source for both).
+    sentence holds (the question counts as a source for both). An English day or month name
+    is held by its Dutch name.
 
     A number is the easiest thing to get wrong and the easiest for a reader to check, so it must
     stand in a sentence the answer cites.
@@ -85,7 +90,9 @@ def unsupported_terms(answer: str, cited: Sequence[str], evidence: Sequence[str]
     have = set(numbers(" ".join(cited) + " " + question))
     out = [n for n in dict.fromkeys(numbers(_strip_markers(answer))) if n not in have]
     tokens = set(words(" ".join(evidence) + " " + question))
-    out += [n for n in names(answer, skip_common=True) if not term_found(n, tokens)]
+    calendar = calendar_names()
+    out += [n for n in names(answer, skip_common=True) if not term_found(n, tokens)
+            and not term_found(calendar.get(fold(n), n), tokens)]
     return out
 
 

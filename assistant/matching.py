@@ -43,6 +43,23 @@ DEMONYMS: dict[str, tuple[str, ...]] = {
     "chinese": ("chin",), "japanese": ("japan",), "egyptian": ("egypt",),
     "russian": ("rus",), "russia": ("rusland",), "turkey": ("turk",), "italian": ("ital",),
 }
+
+
+@lru_cache(maxsize=1)
+def calendar_names() -> dict[str, str]:
+    """English day and month names, folded, -> the Dutch ones (Babel's CLDR data). An English
+    answer writes "Thursday" where its Dutch sentence says "donderdag".
+
+    >>> calendar_names()["thursday"], calendar_names()["june"]
+    ('donderdag', 'juni')
+    """
+    from babel.dates import get_day_names, get_month_names
+
+    return {fold(name): fold(get("wide", locale="nl")[key])
+            for get in (get_day_names, get_month_names)
+            for key, name in get("wide", locale="en").items()}
+
+
 # a capitalised word of two characters or more: a name, an acronym, or a sentence's first word
 CAPITALISED = re.compile(r"\b[A-ZÀ-ÖØ-Þ][\w'’-]*[\w]")
 # numbers up to 3 standing alone, which text2num leaves as words (the larger ones it reads)
