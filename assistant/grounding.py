@@ -92,7 +92,7 @@ def unsupported_terms(answer: str, cited: Sequence[str], evidence: Sequence[str]
     tokens = set(words(" ".join(evidence) + " " + question))
     calendar = calendar_names()
     out += [n for n in names(answer, skip_common=True) if not term_found(n, tokens)
-            and not term_found(calendar.get(fold(n), n), tokens)]
+            and not (fold(n) in calendar and term_found(calendar[fold(n)], tokens))]
     return out
 
 

@@ -55,9 +55,11 @@ def calendar_names() -> dict[str, str]:
     """
     from babel.dates import get_day_names, get_month_names
 
-    return {fold(name): fold(get("wide", locale="nl")[key])
-            for get in (get_day_names, get_month_names)
-            for key, name in get("wide", locale="en").items()}
+    out: dict[str, str] = {}
+    for get in (get_day_names, get_month_names):
+        dutch = get("wide", locale="nl")
+        out.update({fold(name): fold(dutch[key]) for key, name in get("wide", locale="en").items()})
+    return out
 
 
 # a capitalised word of two characters or more: a name, an acronym, or a sentence's first word

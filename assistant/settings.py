@@ -71,9 +71,9 @@ class Settings:
     json_grammar: int = 1
     context_tokens: int = 4096
     n_threads: int = 2
-    # 1: llama.cpp's flash attention (in-process model): prompt read ~18% faster on 2 cores,
-    # but it sums in another order and changed 53 of 286 dev answers, accuracy 0.844 -> 0.807
-    # (docs/performance.md, "Flash attention"), so it is off by default
+    # 1: llama.cpp's flash attention (in-process model): ~9% off each answer on 2 cores (and off
+    # the textbook call alike), but it sums in another order and changed 53 of 286 dev answers,
+    # accuracy 0.844 -> 0.807 (docs/performance.md, "Flash attention"), so it is off by default
     flash_attn: int = 0
     temperature: float = 0.0
     seed: int = 0
