@@ -43,7 +43,7 @@ answer is the sentences released so far. So the text a reader saw is always the 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .citations import align_markers, cited_numbers
@@ -207,8 +207,9 @@ class SentenceGate:
                 text = _append_markers(text, numbers)
         if not numbers:
             return None, "the answer cites no evidence"
-        unsupported = unsupported_terms(text, [self.evidence[n] for n in numbers],
-                                        list(self.evidence.values()), self.question)
+        cited = [self.evidence[n] for n in numbers]
+        text = join_split_thousands(text, set(_numbers_of(" ".join(cited))))
+        unsupported = unsupported_terms(text, cited, list(self.evidence.values()), self.question)
         bad_numbers = [t for t in unsupported if t[:1].isdigit()]
         bad_names = [t for t in unsupported if not t[:1].isdigit()]
         if bad_numbers or (bad_names and len(bad_names) * 3 > len(names(text, skip_common=True))):
@@ -260,6 +261,29 @@ def _numbers_of(sentence: str) -> list[str]:
     ['4', '6']
     """
     return sorted(numbers(MARKER.sub(" ", sentence)))
+
+
+# digits in groups of three after a separator and a space: "35, 000", "1, 250, 000"
+_SPLIT_THOUSANDS = re.compile(r"(?<![\d.,])\d{1,3}(?:[,.] \d{3})+(?![\d])")
+
+
+def join_split_thousands(sentence: str, held: Collection[str]) -> str:
+    """A number the model wrote with a space after its thousands separator joined again, when
+    the cited sentences hold the whole amount and not each of its parts (dev: "35.000" in the
+    article came out as "Amsterdam has more than 35, 000 scooters", and the number check read
+    35 and 0)::
+
+        >>> join_split_thousands("Amsterdam has more than 35, 000 scooters [2].", {"35000"})
+        'Amsterdam has more than 35,000 scooters [2].'
+        >>> join_split_thousands("On 5 May, 300 people came [1].", {"5", "300"})
+        'On 5 May, 300 people came [1].'
+    """
+    def join(m: re.Match[str]) -> str:
+        whole = m.group().replace(" ", "")
+        parts = set(numbers(m.group().replace(",", " ").replace(".", " ")))
+        return whole if set(numbers(whole)) <= set(held) and not parts <= set(held) else m.group()
+
+    return _SPLIT_THOUSANDS.sub(join, sentence)
 
 
 def _append_markers(text: str, numbers: Sequence[int]) -> str:

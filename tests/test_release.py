@@ -120,6 +120,21 @@ def test_an_answer_without_a_number_to_a_how_many_question_is_refused() -> None:
     assert shown == ["De keten sloot 13 winkels [3].", " Het filiaal is voorgoed gesloten [2]."]
 
 
+def test_a_thousands_separator_written_with_a_space_is_joined_not_refused() -> None:
+    evidence = {2: "Amsterdam telt volgens de brief meer dan 35.000 scooters.",
+                3: "Op 5 mei kwamen 300 mensen naar het Museumplein."}
+    shown, gate = run("Amsterdam has more than 35, 000 scooters [2].", [5, 28], evidence=evidence,
+                      question="How many scooters does Amsterdam have?")
+    assert shown == ["Amsterdam has more than 35,000 scooters [2]."] and gate.reason == ""
+    # two numbers the sentence holds apart stay apart, and an amount it does not hold is refused
+    shown, _ = run("On 5 May, 300 people came [3].", [], evidence=evidence,
+                   question="How many people came?")
+    assert shown == ["On 5 May, 300 people came [3]."]
+    shown, gate = run("Amsterdam has more than 36, 000 scooters [2].", [], evidence=evidence,
+                      question="How many scooters does Amsterdam have?")
+    assert shown == [] and "36" in gate.reason
+
+
 def test_sentences_end_after_their_markers_not_inside_names_or_numbers() -> None:
     assert split_complete("Kalin [1][2]. Begec") == (["Kalin [1][2]."], " Begec")
     assert split_complete("It cost 1.5 million. Then") == (["It cost 1.5 million."], " Then")
