@@ -30,7 +30,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from .text import MARKER, words
+from .matching import names, numbers
+from .text import MARKER, fold, words
 
 Message = Mapping[str, str]
 
@@ -40,7 +41,7 @@ ANAPHORA = frozenset(
     diens zijn toen ook""".split()
 )
 # the words that point back to the conversation for sure (no articles or relative pronouns)
-POINTING = frozenset("""he she they him her them his their there hij zij hem haar hen hun daar
+POINTING = frozenset("""he she they him her them his their there hij zij ze hem haar hen hun daar
     daarheen""".split())
 LEADING = frozenset("and but so what about en maar dus wat over".split())
 MAX_HISTORY_TURNS = 6
@@ -105,17 +106,55 @@ def _unmarked(text: str) -> str:
     return re.sub(r"\s*" + MARKER.pattern, "", text).strip()
 
 
-def clean_rewrite(rewritten: str, question: str) -> str:
-    """The model's rewrite, or the question itself when the rewrite is unusable.
+def clean_rewrite(rewritten: str, question: str, history: Sequence[Message] = ()) -> str:
+    """The model's rewrite, or the question itself when the rewrite is unusable: empty, far
+    too long, or not a rewrite of the question (``adds_nothing``).
 
-    >>> clean_rewrite('Standalone question: "Who was the Turkish ambassador?"\\nMore', "x?")
+    >>> hist = [{"role": "user", "content": "Who led the Turkish delegation?"}]
+    >>> clean_rewrite('Standalone question: "Who was the Turkish ambassador?"\\nMore',
+    ...               "And the ambassador?", hist)
     'Who was the Turkish ambassador?'
+    >>> clean_rewrite("Hugo de Jonge sprak in het ziekenhuis.", "Met wie sprak hij daar?")
+    'Met wie sprak hij daar?'
     """
     line = next((ln for ln in rewritten.strip().splitlines() if ln.strip()), "")
     if ":" in line and line.split(":", 1)[0].lower().strip() in ("standalone question",
                                                                    "question", "vraag"):
         line = line.split(":", 1)[1]
     line = line.strip().strip('"“”\'').strip()
-    if not line or len(line) > 3 * len(question) + 200:
+    if not line or len(line) > 3 * len(question) + 200 or not adds_nothing(line, question,
+                                                                            history):
         return question
     return line
+
+
+def adds_nothing(rewrite: str, question: str, history: Sequence[Message]) -> bool:
+    """Whether ``rewrite`` is the question made standalone and nothing more: still a question
+    when the question is one, and no name or number that neither the question nor the
+    conversation holds. The small model answered Dutch follow-ups instead ("Hoe oud was ze
+    toen?" became "Willeke Dost was 20 jaar oud toen.", dev) and copies the prompt's example
+    name into a rewrite::
+
+        >>> hist = [{"role": "user", "content": "In welk jaar verdween Willeke Dost?"},
+        ...         {"role": "assistant", "content": "Willeke Dost verdween in 1992 [1]."}]
+        >>> adds_nothing("Hoe oud was Willeke Dost toen ze in 1992 verdween?", "Hoe oud was ze?",
+        ...              hist)
+        True
+        >>> adds_nothing("Willeke Dost was 20 jaar oud toen.", "Hoe oud was ze toen?", hist)
+        False
+        >>> adds_nothing("Hoe oud was minister Jansen?", "Hoe oud was ze toen?", hist)
+        False
+        >>> adds_nothing("In welk jaar verdween Willeke Dost?", "Hoe oud was ze toen?", hist)
+        False
+    """
+    if question.rstrip().endswith("?") and not rewrite.rstrip().endswith("?"):
+        return False
+    asked = {" ".join(words(t.get("content", ""))) for t in history if t.get("role") == "user"}
+    if " ".join(words(rewrite)) in asked - {" ".join(words(question))}:
+        return False  # an earlier question asked again ("In welk jaar verdween ...?", dev)
+    said = question + "\n" + "\n".join(t.get("content", "") for t in history)
+    known = {fold(w) for w in re.findall(r"\w+", said)}
+    if any(fold(part) not in known for name in names(rewrite, skip_common=True)
+           for part in name.split()):
+        return False
+    return set(numbers(rewrite)) <= set(numbers(said))

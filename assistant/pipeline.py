@@ -123,9 +123,13 @@ def build_chain(retriever: Retriever, chat_model: Callable[[], BaseChatModel],
         text = prompts.render("condense", history=format_history(turn.history),
                               question=turn.question, language=LANGUAGE_NAMES[language])
         reply = chat_model().bind(max_tokens=80).invoke([HumanMessage(text)])
-        standalone = clean_rewrite(str(reply.content), turn.question)
-        return {"language": language, "standalone": standalone,
-                "search": search_text(standalone, turn.question, turn.history)}
+        standalone = clean_rewrite(str(reply.content), turn.question, turn.history)
+        search = search_text(standalone, turn.question, turn.history)
+        # no usable rewrite: the model is asked what retrieval searches, the earlier question
+        # beside this one, so it knows what "hij" or "there" was
+        if standalone == turn.question:
+            standalone = search
+        return {"language": language, "standalone": standalone, "search": search}
 
     def retrieve(turn: Turn) -> dict[str, Any]:
         retrieved = retriever.retrieve(turn.search, config.top_k, date_from=turn.date_from,

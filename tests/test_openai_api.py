@@ -19,10 +19,13 @@ from assistant.openai_api import RequestError, parse_request
 QUESTION = "Who met Haftar in the port of Benghazi?"
 
 
+FOLLOW_UP = "Who else met Haftar in the port of Benghazi?"
+
+
 def script(prompt: str) -> str:
     if "[1]" not in prompt:  # the follow-up's rewrite into a standalone question
-        return QUESTION
-    if QUESTION in prompt:
+        return FOLLOW_UP
+    if QUESTION in prompt or FOLLOW_UP in prompt:
         k = number_of(prompt, "Ibrahim Kalin")
         return reply([k], f"Ibrahim Kalin met Haftar in the port of Benghazi [{k}].")
     return reply([], "NOT FOUND")  # the page's warm-up
@@ -73,7 +76,7 @@ def test_the_openai_client_gets_cited_answers_plain_and_streamed(
             {"role": "system", "content": "You are helpful."},
             {"role": "user", "content": QUESTION},
             {"role": "assistant", "content": text},
-            {"role": "user", "content": "Who else met Haftar in the port of Benghazi?"}]))
+            {"role": "user", "content": FOLLOW_UP}]))
     streamed = "".join(c.choices[0].delta.content or "" for c in chunks)
     assert streamed == text  # the same checked sentences, sent as they were released
     assert chunks[-1].choices[0].finish_reason == "stop"

@@ -278,6 +278,31 @@ def test_a_rewrite_that_keeps_there_is_searched_with_the_earlier_question(
     assert not answer.abstained and "Kinaliada" in answer.citations[0].quote
 
 
+@pytest.mark.parametrize("rewrite", [
+    "The TCG Kinaliada had docked there the day before.",  # an answer, not a question
+    "What ship had docked in Zwolle the day before?",  # a name the conversation never held
+    "Who met Haftar in Benghazi?",  # the earlier question asked again
+])
+def test_a_rewrite_that_is_not_the_question_made_standalone_is_not_taken(
+        make_assistant: Any, seed_dir: Path, rewrite: str) -> None:
+    asked = "What ship had docked there the day before? (Who met Haftar in Benghazi?)"
+
+    def script(prompt: str) -> str:
+        if "Standalone question:" in prompt:
+            return rewrite
+        assert f"Question: {asked}" in prompt  # the follow-up, beside what "there" was
+        n = number_of(prompt, "Kinaliada aan de haven")
+        return reply([n], f"The TCG Kinaliada [{n}].")
+
+    bot = make_assistant(script)
+    bot.ingest(seed_dir)
+    history = [{"role": "user", "content": "Who met Haftar in Benghazi?"},
+               {"role": "assistant", "content": "Ibrahim Kalin [1]."}]
+    answer = bot.ask("What ship had docked there the day before?", history)
+    assert answer.standalone_question == asked
+    assert not answer.abstained and "Kinaliada" in answer.citations[0].quote
+
+
 def test_standalone_question_with_history_is_not_rewritten(make_assistant: Any,
                                                            seed_dir: Path) -> None:
     bot = make_assistant(lambda p: reply([1], "Kalin [1]."))

@@ -23,7 +23,7 @@ ARTICLE = parse_article(SEED_FILE.read_text(encoding="utf-8"), SEED_FILE.name)
 
 def kalin_reply(prompt: str) -> str:
     if "standalone question" in prompt.lower():  # the condense prompt
-        return "Who was the Turkish ambassador at the Benghazi meeting?"
+        return "Who was the ambassador at the Benghazi meeting?"
     if "ambassador" in prompt:
         n = number_of(prompt, "Guven Begec")
         return reply([n], f"Guven Begec [{n}] was the ambassador.")
@@ -68,7 +68,7 @@ def test_follow_up_is_rewritten_and_shown(page: ChatPage) -> None:
     conv = run_chat(page, "Who met Haftar in Benghazi?", Conversation())[-1][-1]
     chat, sources, info, _, conv = run_chat(page, "And who was the ambassador?", conv)[-1]
     assert "Guven Begec" in chat[-1]["content"] and len(chat) == 4
-    assert "Searched for: *Who was the Turkish ambassador" in info
+    assert "Searched for: *Who was the ambassador at the Benghazi meeting" in info
     assert 'id="src-1-' in sources and 'id="src-0-' in sources  # both turns kept
     assert sources.index('id="turn-1"') < sources.index('id="turn-0"')  # latest first
 
