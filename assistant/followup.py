@@ -153,7 +153,7 @@ def adds_nothing(rewrite: str, question: str, history: Sequence[Message]) -> boo
     if " ".join(words(rewrite)) in asked - {" ".join(words(question))}:
         return False  # an earlier question asked again ("In welk jaar verdween ...?", dev)
     said = question + "\n" + "\n".join(t.get("content", "") for t in history)
-    known = {fold(w) for w in re.findall(r"\w+", said)}
+    known = set(words(said))
     if any(fold(part) not in known for name in names(rewrite, skip_common=True)
            for part in name.split()):
         return False

@@ -125,8 +125,9 @@ def build_chain(retriever: Retriever, chat_model: Callable[[], BaseChatModel],
         reply = chat_model().bind(max_tokens=80).invoke([HumanMessage(text)])
         standalone = clean_rewrite(str(reply.content), turn.question, turn.history)
         search = search_text(standalone, turn.question, turn.history)
-        # no usable rewrite: the model is asked what retrieval searches, the earlier question
-        # beside this one, so it knows what "hij" or "there" was
+        # the question as it was (no usable rewrite, or the model left it so): the model is
+        # asked what retrieval searches, the earlier question beside it when a pointing word
+        # stayed, so it knows what "hij" or "there" was
         if standalone == turn.question:
             standalone = search
         return {"language": language, "standalone": standalone, "search": search}

@@ -278,10 +278,12 @@ def join_split_thousands(sentence: str, held: Collection[str]) -> str:
         >>> join_split_thousands("On 5 May, 300 people came [1].", {"5", "300"})
         'On 5 May, 300 people came [1].'
     """
+    held = set(held)
+
     def join(m: re.Match[str]) -> str:
         whole = m.group().replace(" ", "")
         parts = set(numbers(m.group().replace(",", " ").replace(".", " ")))
-        return whole if set(numbers(whole)) <= set(held) and not parts <= set(held) else m.group()
+        return whole if set(numbers(whole)) <= held and not parts <= held else m.group()
 
     return _SPLIT_THOUSANDS.sub(join, sentence)
 

@@ -233,20 +233,27 @@ def test_left_out_articles_are_not_searched(make_assistant: Any, seed_dir: Path)
     assert answer.abstained and answer.retrieved == []
 
 
+SHIP_HISTORY = [{"role": "user", "content": "Who met Haftar in Benghazi?"},
+                {"role": "assistant", "content": "Ibrahim Kalin [1]."}]
+
+
+def ship_reply(prompt: str) -> str:
+    """The answer to the ship follow-up, citing the sentence that names the Kinaliada."""
+    n = number_of(prompt, "Kinaliada aan de haven")
+    return reply([n], f"The TCG Kinaliada [{n}].")
+
+
 def test_follow_up_is_rewritten_with_history_before_retrieval(make_assistant: Any,
                                                               seed_dir: Path) -> None:
     def script(prompt: str) -> str:
         if "Standalone question:" in prompt:
             assert "User: Who met Haftar in Benghazi?" in prompt
             return "Which ship had docked in Benghazi the day before Kalin met Haftar?"
-        n = number_of(prompt, "Kinaliada aan de haven")
-        return reply([n], f"The TCG Kinaliada [{n}].")
+        return ship_reply(prompt)
 
     bot = make_assistant(script)
     bot.ingest(seed_dir)
-    history = [{"role": "user", "content": "Who met Haftar in Benghazi?"},
-               {"role": "assistant", "content": "Ibrahim Kalin [1]."}]
-    answer = bot.ask("What ship had docked there the day before?", history)
+    answer = bot.ask("What ship had docked there the day before?", SHIP_HISTORY)
     assert answer.standalone_question.startswith("Which ship had docked in Benghazi")
     assert not answer.abstained and "Kinaliada" in answer.citations[0].quote
 
@@ -257,8 +264,7 @@ def test_a_rewrite_that_keeps_there_is_searched_with_the_earlier_question(
         if "Standalone question:" in prompt:
             return "What ship docked there the day before?"  # "there" left unresolved
         assert "Question: What ship docked there the day before?" in prompt  # asked as is
-        n = number_of(prompt, "Kinaliada aan de haven")
-        return reply([n], f"The TCG Kinaliada [{n}].")
+        return ship_reply(prompt)
 
     bot = make_assistant(script)
     bot.ingest(seed_dir)
@@ -291,14 +297,11 @@ def test_a_rewrite_that_is_not_the_question_made_standalone_is_not_taken(
         if "Standalone question:" in prompt:
             return rewrite
         assert f"Question: {asked}" in prompt  # the follow-up, beside what "there" was
-        n = number_of(prompt, "Kinaliada aan de haven")
-        return reply([n], f"The TCG Kinaliada [{n}].")
+        return ship_reply(prompt)
 
     bot = make_assistant(script)
     bot.ingest(seed_dir)
-    history = [{"role": "user", "content": "Who met Haftar in Benghazi?"},
-               {"role": "assistant", "content": "Ibrahim Kalin [1]."}]
-    answer = bot.ask("What ship had docked there the day before?", history)
+    answer = bot.ask("What ship had docked there the day before?", SHIP_HISTORY)
     assert answer.standalone_question == asked
     assert not answer.abstained and "Kinaliada" in answer.citations[0].quote
 
