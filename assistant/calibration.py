@@ -180,10 +180,10 @@ def operating_point(probs: Sequence[float], labels: Sequence[bool], precision: f
     return best
 
 
-def _matrix(rows: Sequence[Mapping[str, float]]) -> Any:
+def _matrix(rows: Sequence[Mapping[str, float]], features: Sequence[str] = FEATURES) -> Any:
     import numpy as np
 
-    return np.array([[float(r.get(f, float("nan"))) for f in FEATURES] for r in rows])
+    return np.array([[float(r.get(f, float("nan"))) for f in features] for r in rows])
 
 
 def _train(xs: Any, ys: Any) -> tuple[Any, Any, Any]:
@@ -202,12 +202,13 @@ def _train(xs: Any, ys: Any) -> tuple[Any, Any, Any]:
 
 
 def held_out(rows: Sequence[Mapping[str, float]], labels: Sequence[bool],
-             folds: int = 10) -> list[float]:
+             folds: int = 10, features: Sequence[str] = FEATURES) -> list[float]:
     """Each row's probability from a model fitted without it (``folds``-fold, rows dealt in
-    turn), so that an operating point and its figures are not read off the fitted rows."""
+    turn), so that an operating point and its figures are not read off the fitted rows.
+    ``features``: the signals weighed (another set only to try a candidate signal offline)."""
     import numpy as np
 
-    x, y = _matrix(rows), np.array(labels, dtype=int)
+    x, y = _matrix(rows, features), np.array(labels, dtype=int)
     folds = min(folds, len(rows))
     probs = np.zeros(len(rows))
     for k in range(folds):

@@ -7,7 +7,7 @@ that sentence with EmbeddingGemma and adds four candidate signals to the shipped
 (``calibration.FEATURES``): the sentence's similarity to the sentences it cites (``document``
 prompt on both sides, and the model's ``STS`` prompt), and the question's similarity to the
 sentence (``query`` against ``document``, and ``STS`` on both). It prints each signal's AUC
-alone, then the held-out AUC of the logistic model (``calibration._train``, the shipped fit)
+alone, then the held-out AUC of the shipped fit (``calibration.held_out``)
 with and without them, over ``--runs`` shuffled 10-fold splits. No chat model is called; the
 report's recorded signals are used as they are. The row-building is pure::
 
@@ -36,42 +36,37 @@ SIGNALS = ("ans_support_doc", "ans_support_sts", "ans_qsim", "ans_qsim_sts")
 def answer_row(item: dict[str, Any]) -> tuple[str, str, list[str]]:
     """``(question, first answer sentence without markers, the quotes it cites)``: what the
     calibration judged (its first sentence; all the answer's quotes if that cites none)."""
+    from assistant.citations import cited_numbers
     from assistant.release import split_complete
     from assistant.text import MARKER
 
     done, _ = split_complete(item["answer"] + " ")
     first = done[0] if done else item["answer"]
-    markers = {int(m) for m in re.findall(r"\[(\d+)\]", first)}
+    markers = set(cited_numbers(first))
     quotes = [c["quote"] for c in item["citations"] if c["marker"] in markers] or \
         [c["quote"] for c in item["citations"]]
     plain = re.sub(r"\s+([.,;:!?])", r"\1", " ".join(MARKER.sub("", first).split()))
     return item["standalone_question"], plain, quotes
 
 
-def held_out_auc(x: Any, y: Any, runs: int, folds: int = 10) -> tuple[float, float]:
-    """Mean and spread of the AUC of ``calibration._train``'s model, each row scored by a
-    model fitted without it, over ``runs`` shuffled ``folds``-fold splits."""
+def held_out_auc(rows: Sequence[dict[str, float]], labels: Sequence[bool],
+                 features: Sequence[str], runs: int) -> tuple[float, float]:
+    """Mean and spread of the AUC of ``calibration.held_out`` (each row scored by a model
+    fitted without it, on ``features``) over ``runs`` shufflings of the rows."""
     import numpy as np
     from sklearn.metrics import roc_auc_score
 
-    from assistant.calibration import _train
+    from assistant.calibration import held_out
 
     aucs = []
     for run in range(runs):
-        perm = np.random.default_rng(run).permutation(len(y))
-        probs = np.zeros(len(y))
-        for k in range(folds):
-            test = perm[np.arange(len(y)) % folds == k]
-            train = np.setdiff1d(np.arange(len(y)), test)
-            mu, sd, model = _train(x[train], y[train])
-            probs[test] = model.predict_proba(np.where(np.isnan(x[test]), 0.0,
-                                                       (x[test] - mu) / sd))[:, 1]
-        aucs.append(roc_auc_score(y, probs))
+        perm = np.random.default_rng(run).permutation(len(rows))
+        probs = held_out([rows[i] for i in perm], [labels[i] for i in perm], features=features)
+        aucs.append(roc_auc_score([labels[i] for i in perm], probs))
     return float(np.mean(aucs)), float(np.std(aucs))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    import numpy as np
     from sklearn.metrics import roc_auc_score
 
     sys.path.insert(0, str(ROOT))
@@ -101,18 +96,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     q_query, q_sts = enc(questions, "query"), enc(questions, "STS")
     c_doc = dict(zip(quotes, enc(quotes, "document"), strict=True))
     c_sts = dict(zip(quotes, enc(quotes, "STS"), strict=True))
-    extra = np.array([[max((float(a_doc[i] @ c_doc[c]) for c in qs), default=0.0),
-                       max((float(a_sts[i] @ c_sts[c]) for c in qs), default=0.0),
-                       float(q_query[i] @ a_doc[i]), float(q_sts[i] @ a_sts[i])]
-                      for i, (_, _, qs) in enumerate(rows)])
-    base = np.array([[float(it["signals"].get(f, np.nan)) for f in FEATURES] for it in items])
-    y = np.array([bool(it["answerable"] and it["correct"]) for it in items], dtype=int)
-    print(f"{len(items)} answers with signals, {int(y.sum())} right")
-    for j, name in enumerate(SIGNALS):
-        print(f"{name}: AUC alone {roc_auc_score(y, extra[:, j]):.3f}")
+    signals = [{**it["signals"], **dict(zip(SIGNALS, (
+        max((float(a_doc[i] @ c_doc[c]) for c in qs), default=0.0),
+        max((float(a_sts[i] @ c_sts[c]) for c in qs), default=0.0),
+        float(q_query[i] @ a_doc[i]), float(q_sts[i] @ a_sts[i])), strict=True))}
+        for i, (it, (_, _, qs)) in enumerate(zip(items, rows, strict=True))]
+    labels = [bool(it["answerable"] and it["correct"]) for it in items]
+    print(f"{len(items)} answers with signals, {sum(labels)} right")
+    for name in SIGNALS:
+        print(f"{name}: AUC alone {roc_auc_score(labels, [s[name] for s in signals]):.3f}")
     for chosen in [(), *((s,) for s in SIGNALS), SIGNALS]:
-        cols = [SIGNALS.index(s) for s in chosen]
-        mean, spread = held_out_auc(np.hstack([base, extra[:, cols]]), y, args.runs)
+        mean, spread = held_out_auc(signals, labels, (*FEATURES, *chosen), args.runs)
         print(f"shipped 12{' + ' + ' + '.join(chosen) if chosen else ''}: held-out AUC "
               f"{mean:.3f} ± {spread:.3f}")
     return 0
