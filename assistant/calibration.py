@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -202,17 +202,25 @@ def _train(xs: Any, ys: Any) -> tuple[Any, Any, Any]:
 
 
 def held_out(rows: Sequence[Mapping[str, float]], labels: Sequence[bool],
-             folds: int = 10, features: Sequence[str] = FEATURES) -> list[float]:
+             folds: int = 10, features: Sequence[str] = FEATURES,
+             groups: Sequence[Hashable] | None = None) -> list[float]:
     """Each row's probability from a model fitted without it (``folds``-fold, rows dealt in
     turn), so that an operating point and its figures are not read off the fitted rows.
-    ``features``: the signals weighed (another set only to try a candidate signal offline)."""
+    ``features``: the signals weighed (another set only to try a candidate signal offline).
+    ``groups``: rows of one group (one question asked in several runs) share a fold, dealt in
+    the order the groups first appear, so no row is judged by a model fitted on its twin;
+    ``None``: every row its own group."""
     import numpy as np
 
     x, y = _matrix(rows, features), np.array(labels, dtype=int)
-    folds = min(folds, len(rows))
+    first: dict[Hashable, int] = {}
+    dealt = np.array([first.setdefault(g, len(first)) for g in groups or range(len(rows))])
+    if len(dealt) != len(rows):
+        raise ValueError(f"{len(dealt)} groups for {len(rows)} rows")
+    folds = min(folds, len(first))
     probs = np.zeros(len(rows))
     for k in range(folds):
-        test = np.arange(len(rows)) % folds == k
+        test = dealt % folds == k
         if len(set(y[~test])) < 2:
             probs[test] = float(y[~test].mean())
             continue

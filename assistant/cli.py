@@ -150,7 +150,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     command = "assistant calibrate --report " + " ".join(args.report)
-    probs = held_out(rows, labels)
+    # one question's rows from several reports share a fold (none is judged by its twin)
+    probs = held_out(rows, labels, groups=[(results[i].id, results[i].kind) for i in scored])
     calibrator = fit(rows, labels, args.precision,
                      {"fitted_on": sources, "rows": len(rows), "right": sum(labels),
                       "command": f"{command} --precision {args.precision}"}, probs)

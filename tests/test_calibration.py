@@ -21,7 +21,7 @@ from test_pipeline import number_of, reply
 from assistant import cli
 from assistant.answer import Answer
 from assistant.api import Assistant, load_calibrator
-from assistant.calibration import DEFAULT_PATH, FEATURES, Calibrator, fit
+from assistant.calibration import DEFAULT_PATH, FEATURES, Calibrator, fit, held_out
 from assistant.evaluation import ItemResult
 from assistant.llm import closing_probability
 from assistant.settings import SettingsError
@@ -55,6 +55,19 @@ def test_fit_meets_the_stated_precision_and_round_trips(tmp_path: Path) -> None:
     held_out, truth = rows(300, seed=1)  # it generalises to rows it was not fitted on
     kept = [label for row, label in zip(held_out, truth, strict=True) if cal.accepts(row)]
     assert sum(kept) / len(kept) >= 0.85
+
+
+def test_held_out_keeps_a_questions_rows_in_one_fold() -> None:
+    # two questions, each asked in three runs: dealt by group, each question's rows are judged
+    # by a model fitted on the other question alone (one class: its share right), never on
+    # their own twins; dealt row by row, every fold trains on both
+    x = [{"qsim_max": 0.9}] * 3 + [{"qsim_max": 0.1}] * 3
+    y = [True] * 3 + [False] * 3
+    assert held_out(x, y, groups=["a"] * 3 + ["b"] * 3) == [0.0] * 3 + [1.0] * 3
+    by_row = held_out(x, y)
+    assert by_row[0] > 0.5 > by_row[-1]
+    with pytest.raises(ValueError, match="2 groups for 6 rows"):
+        held_out(x, y, groups=["a", "b"])
 
 
 def test_bad_calibration_files_name_the_setting(tmp_path: Path) -> None:
