@@ -214,7 +214,8 @@ def held_out(rows: Sequence[Mapping[str, float]], labels: Sequence[bool],
 
     x, y = _matrix(rows, features), np.array(labels, dtype=int)
     first: dict[Hashable, int] = {}
-    dealt = np.array([first.setdefault(g, len(first)) for g in groups or range(len(rows))])
+    keys = range(len(rows)) if groups is None else groups
+    dealt = np.array([first.setdefault(g, len(first)) for g in keys])
     if len(dealt) != len(rows):
         raise ValueError(f"{len(dealt)} groups for {len(rows)} rows")
     folds = min(folds, len(first))

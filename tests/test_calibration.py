@@ -66,8 +66,9 @@ def test_held_out_keeps_a_questions_rows_in_one_fold() -> None:
     assert held_out(x, y, groups=["a"] * 3 + ["b"] * 3) == [0.0] * 3 + [1.0] * 3
     by_row = held_out(x, y)
     assert by_row[0] > 0.5 > by_row[-1]
-    with pytest.raises(ValueError, match="2 groups for 6 rows"):
-        held_out(x, y, groups=["a", "b"])
+    for wrong in (["a", "b"], []):
+        with pytest.raises(ValueError, match=f"{len(wrong)} groups for 6 rows"):
+            held_out(x, y, groups=wrong)
 
 
 def test_bad_calibration_files_name_the_setting(tmp_path: Path) -> None:
