@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+FIGURES = ("answer_accuracy", "citation_precision", "abstention_accuracy", "removal_abstention",
+           "false_abstention_rate")
 
 
 def question(item: dict[str, Any]) -> tuple[str, str]:
@@ -42,10 +44,10 @@ def scored(target: list[dict[str, Any]], pool: list[dict[str, Any]], runs: int,
 
     rows = [it for it in target + pool if it["signals"]]  # target's rows first
     keys = {k: n for n, k in enumerate(sorted({question(it) for it in rows}))}
-    mine = range(sum(1 for it in target if it["signals"]))
     labels = [bool(it["answerable"] and it["correct"]) for it in rows]
     results = [ItemResult(**it) for it in target]
-    at = [i for i, it in enumerate(target) if it["signals"]]
+    at = [i for i, it in enumerate(target) if it["signals"]]  # target's rows, in results
+    mine = range(len(at))  # and in rows
     out: list[list[float]] = []
     for run in range(runs):
         shuffled = np.random.default_rng(run).permutation(len(keys))
@@ -60,10 +62,6 @@ def scored(target: list[dict[str, Any]], pool: list[dict[str, Any]], runs: int,
                                       operating_point(p, y, precision)), 5)
         out.append([float(roc_auc_score(y, p)), *(figures[k] for k in FIGURES)])
     return dict(zip(("auc", *FIGURES), np.mean(out, axis=0).round(3).tolist(), strict=True))
-
-
-FIGURES = ("answer_accuracy", "citation_precision", "abstention_accuracy", "removal_abstention",
-           "false_abstention_rate")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
