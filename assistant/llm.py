@@ -329,7 +329,7 @@ _PIECES: dict[int, dict[int, bytes]] = {}  # id(llama) -> token -> its bytes
 _CLOSERS: dict[int, list[int]] = {}  # id(llama) -> the tokens that close a list
 _FORMATTERS: dict[int, Any] = {}  # id(llama) -> its chat template (Jinja2ChatFormatter)
 _MODEL_LOCKS: dict[int, threading.Lock] = {}
-_SYSTEM_STATES: dict[int, tuple[str, Any]] = {}  # id(llama) -> (system prompt, saved state)
+_SYSTEM_STATES: dict[int, tuple[str, SavedState]] = {}  # id(llama) -> (system prompt, state)
 
 
 def _start_from_system(llama: Any, messages: list[BaseMessage]) -> None:
@@ -348,9 +348,50 @@ def _start_from_system(llama: Any, messages: list[BaseMessage]) -> None:
         llama.create_chat_completion(messages=[{"role": "system", "content": system},
                                                {"role": "user", "content": "\u2026"}],
                                      max_tokens=1, temperature=0.0)
-        saved = (system, llama.save_state())
+        saved = (system, SavedState.of(llama))
         _SYSTEM_STATES[id(llama)] = saved
-    llama.load_state(saved[1])
+    saved[1].restore(llama)
+
+
+class SavedState:
+    """The model's evaluated tokens and llama.cpp's context state (its KV cache), restorable.
+
+    ``Llama.save_state`` / ``load_state`` also copy the logits of every saved position
+    (``scores``: n_tokens x 151,936 floats, ~150 MB for a 250-token system prompt) in and
+    out, which costs ~2 s per question on a 2-core host (docs/performance.md). Those rows are
+    only read when the model keeps the logits of every position (``logits_all``, never set
+    here), so this restores what ``load_state`` does except them: the same KV cache, tokens
+    and seed, hence the same replies.
+    """
+
+    def __init__(self, input_ids: Any, n_tokens: int, data: Any, seed: int) -> None:
+        self.input_ids, self.n_tokens, self.data, self.seed = input_ids, n_tokens, data, seed
+
+    @classmethod
+    def of(cls, llama: Any) -> SavedState:
+        import ctypes
+
+        import llama_cpp
+
+        ctx = llama._ctx.ctx
+        size = int(llama_cpp.llama_state_get_size(ctx))
+        buffer = (ctypes.c_uint8 * size)()
+        used = int(llama_cpp.llama_state_get_data(ctx, buffer, size))
+        if used > size:
+            raise RuntimeError("llama.cpp could not copy its state")
+        data = (ctypes.c_uint8 * used).from_buffer_copy(buffer, 0) if used < size else buffer
+        return cls(llama.input_ids.copy(), llama.n_tokens, data, llama._seed)
+
+    def restore(self, llama: Any) -> None:
+        import llama_cpp
+
+        llama.input_ids[:] = self.input_ids
+        llama.n_tokens = self.n_tokens
+        llama._requires_eval = True
+        llama._seed = self.seed
+        size = len(self.data)
+        if llama_cpp.llama_state_set_data(llama._ctx.ctx, self.data, size) != size:
+            raise RuntimeError("llama.cpp could not restore its state")
 
 
 def _model_lock(llama: Any) -> threading.Lock:

@@ -133,3 +133,29 @@ def test_flash_attention_changes_no_reply(real_assistant: Any) -> None:
                                                           {"flash_attn": not on})]
     assert replies[0][0] == replies[1][0] and replies[0][0], replies
     assert all("Begec" in answer for _, answer in replies), replies
+
+
+def test_saved_state_restores_what_load_state_restores(real_assistant: Any) -> None:
+    """``SavedState`` restores llama.cpp's context (KV cache), the tokens and the seed, but not
+    ``Llama.load_state``'s copy of every saved position's logits: the next reply is the same
+    as after ``load_state``, token for token."""
+    from assistant.llm import SavedState, _model_lock
+
+    llama = real_assistant.chat_model()._client()
+    messages = [{"role": "system", "content": "Answer in one short sentence."},
+                {"role": "user", "content": "Which Turkish ship visited Benghazi?"}]
+    with _model_lock(llama):
+        llama.reset()
+        llama.create_chat_completion(messages=messages[:1], max_tokens=1, temperature=0.0)
+        ours, theirs = SavedState.of(llama), llama.save_state()
+        replies = []
+        for restore in (lambda: ours.restore(llama), lambda: llama.load_state(theirs)):
+            llama.reset()
+            llama.create_completion("unrelated text to overwrite the cache", max_tokens=1)
+            restore()
+            assert llama.n_tokens == theirs.n_tokens
+            replies.append(llama.create_chat_completion(messages=messages, max_tokens=24,
+                                                        temperature=0.0))
+        llama.reset()
+    texts = [r["choices"][0]["message"]["content"] for r in replies]
+    assert texts[0] == texts[1] and texts[0], texts
