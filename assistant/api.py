@@ -119,6 +119,7 @@ class Assistant:
             json_grammar=bool(settings.json_grammar or settings.llm_base_url),
             max_answer_tokens=settings.max_answer_tokens,
             archive_language=settings.archive_language,
+            retry_narrow=bool(settings.retry_narrow),
             calibrator=load_calibrator(settings.calibration), similarity=self.similarity))
 
     @classmethod

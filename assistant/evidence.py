@@ -213,6 +213,28 @@ def gap_chunk_ids(records: Sequence[ChunkRecord], max_gap: int = 1) -> list[str]
     return out
 
 
+def narrow_evidence(evidence: Sequence[EvidenceSentence],
+                    declared: Sequence[int]) -> list[EvidenceSentence]:
+    """The evidence sentences numbered in ``declared``, each with the evidence sentence before
+    it when that is of the same article, numbers kept (a second, narrower look at the evidence).
+
+    >>> ev = [EvidenceSentence(n, t, d, "s", "", None, 0, 0, "c")
+    ...       for n, t, d in [(1, "A.", "a"), (2, "B.", "a"), (3, "C.", "b"), (4, "D.", "b")]]
+    >>> [s.number for s in narrow_evidence(ev, [2, 3, 9])]
+    [1, 2, 3]
+    """
+    by_number = {s.number: s for s in evidence}
+    keep: set[int] = set()
+    for n in declared:
+        if n not in by_number:
+            continue
+        keep.add(n)
+        before = by_number.get(n - 1)
+        if before is not None and before.doc_id == by_number[n].doc_id:
+            keep.add(n - 1)
+    return [s for s in evidence if s.number in keep]
+
+
 def format_evidence(sentences: Sequence[EvidenceSentence]) -> str:
     """The evidence block of the prompt: sentences under their article's date, in number order.
 

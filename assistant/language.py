@@ -252,20 +252,31 @@ def quote_foreign(text: str, language: str) -> str:
     >>> quote_foreign("It went to Stichting Vogelklas, the 'opvangcentrum' [2].", "en")
     "It went to 'Stichting Vogelklas', the 'opvangcentrum' [2]."
     """
-    quoted = [m.span() for m in QUOTED.finditer(text)]  # already marked: left as they are
-    found = [m.span() for m in _foreign_matches(text, language)
-             if not any(a <= m.start() < b for a, b in quoted)]
-    spans: list[list[int]] = []  # [start, end] of each run of foreign words
-    for start, end in sorted(set(found) | set(title_spans(text, language))):
-        if spans and start < spans[-1][1]:
-            spans[-1][1] = max(spans[-1][1], end)
-        elif spans and not text[spans[-1][1]:start].strip():
-            spans[-1][1] = end
+    # quoting a title can make a word after it read as one ("Huis Enschede de Huis": the second
+    # "Huis" follows a name until that is quoted), so the search goes on with each found span
+    # blanked out (as quotes blank it for the checks) until it finds nothing new
+    blank, found = text, []
+    while spans := _foreign_spans(blank, language):
+        found += spans
+        for start, end in spans:
+            blank = blank[:start] + " " * (end - start) + blank[end:]
+    runs: list[list[int]] = []  # [start, end] of each run of foreign words
+    for start, end in sorted(found):
+        if runs and (start < runs[-1][1] or not text[runs[-1][1]:start].strip()):
+            runs[-1][1] = max(runs[-1][1], end)
         else:
-            spans.append([start, end])
-    for start, end in reversed(spans):
+            runs.append([start, end])
+    for start, end in reversed(runs):
         text = f"{text[:start]}'{text[start:end]}'{text[end:]}"
     return text
+
+
+def _foreign_spans(text: str, language: str) -> list[tuple[int, int]]:
+    """Spans of the foreign words and titles outside quotes (``quote_foreign``)."""
+    quoted = [m.span() for m in QUOTED.finditer(text)]  # already marked: left as they are
+    found = {m.span() for m in _foreign_matches(text, language)
+             if not any(a <= m.start() < b for a, b in quoted)}
+    return sorted(found | set(title_spans(text, language)))
 
 
 def consistent(text: str, language: str) -> bool:

@@ -91,6 +91,10 @@ class Settings:
     # sentences between them are chosen next (0 and 0: the retrieved chunks' best sentences)
     evidence_chunk_gap: int = 1
     evidence_sentence_gap: int = 1
+    # 1: when the checks refuse the answer's first sentence, ask once more with only the
+    # sentences the model declared as its evidence (and the one before each); that answer must
+    # reach a calibrated confidence of at least pipeline.RETRY_MIN_CONFIDENCE. 0: abstain at once
+    retry_narrow: int = 1
     # calibrated abstention: "off" = none (signals are still recorded), "shipped" = the
     # coefficients in assistant/data/abstention.json (fitted on the whole dev split, 192
     # answers, for a precision of 0.75), a path = your own (assistant calibrate). On by

@@ -104,6 +104,50 @@ def test_a_refusal_in_the_models_own_words_abstains(make_assistant: Any, seed_di
     assert answer.reason == "the model found no answer in the evidence"
 
 
+def test_a_refused_first_sentence_is_asked_again_on_the_declared_sentences(
+        make_assistant: Any, seed_dir: Path) -> None:
+    """The checks refuse the first answer (an invented number); the model is asked once more
+    with only the sentences it declared (each with the one before it), numbers kept, and that
+    answer, checked the same way, is shown; its markers point into the evidence first found."""
+    first: list[int] = []
+
+    def script(prompt: str) -> str:
+        k = number_of(prompt, "Ibrahim Kalin")
+        if not first:
+            first.append(k)
+            return reply([k], f"Kalin came with 40 officers [{k}].")
+        return reply([k], f"Kalin met Haftar in Benghazi [{k}].")
+
+    bot = make_assistant(script)
+    bot.ingest(seed_dir)
+    items = list(bot.stream("Who met Haftar in the port of Benghazi?"))
+    found, answer = items[0], items[-1]
+    assert isinstance(found, Found) and isinstance(answer, Answer)
+    assert items[1:-1] == [answer.text]  # nothing shown from the refused first answer
+    assert answer.text == f"Kalin met Haftar in Benghazi [{first[0]}]." and not answer.abstained
+    assert [c.marker for c in answer.citations] == first
+    assert "Ibrahim Kalin" in answer.citations[0].quote
+    # the evidence block only (the system prompt's example has numbered sentences too)
+    before, retry = (numbered(p.rsplit("Sentences:", 1)[1]) for p in bot._chat_model.prompts)
+    assert set(retry.values()) <= {first[0] - 1, first[0]} and first[0] in retry.values()
+    assert len(before) > len(retry)
+    assert "retry" in answer.timings
+
+
+def test_a_second_refusal_abstains_and_the_setting_turns_the_second_look_off(
+        make_assistant: Any, seed_dir: Path) -> None:
+    invented = lambda p: reply([number_of(p, "Kalin")], "Kalin brought 40 officers [1].")  # noqa: E731
+    bot = make_assistant(invented)
+    bot.ingest(seed_dir)
+    answer = bot.ask("How many officers came with Kalin?")
+    assert answer.abstained and "40" in answer.reason
+    assert len(bot._chat_model.prompts) == 2  # asked once more, then refused again
+    off = make_assistant(invented, retry_narrow=0)
+    off.ingest(seed_dir)
+    assert off.ask("How many officers came with Kalin?").abstained
+    assert len(off._chat_model.prompts) == 1
+
+
 def test_question_about_an_absent_name_abstains_without_the_model(make_assistant: Any,
                                                                   seed_dir: Path) -> None:
     bot = make_assistant([])  # any model call would fail the test

@@ -278,6 +278,18 @@ def test_names_that_are_dutch_words_are_not_titles() -> None:
     assert title_words("Het Huis van Afgevaardigden koos hem [1].", "nl") == []
 
 
+def test_quoting_ends_and_leaves_no_title_behind_one_it_quoted() -> None:
+    from assistant.language import quote_foreign
+    from assistant.titles import title_words
+
+    # a title with an apostrophe inside: quoted once, not again on every pass
+    assert quote_foreign("It began with the Libische Nationale Leger's advance [5].", "en") == (
+        "It began with the 'Libische Nationale Leger's' advance [5].")
+    # the second "Huis" reads as a surname after "Enschede de" until the title is quoted
+    quoted = quote_foreign("It was Huis Enschede de [1] Huis.", "en")
+    assert quoted == "It was 'Huis Enschede' de [1] 'Huis'." and title_words(quoted) == []
+
+
 _TITLE_VOCAB = ["the", "Huis", "van", "Afgevaardigden", "Libische", "Nationale", "Leger",
                 "Hugo", "de", "Jonge", "Enschede", "led", "in", "Stichting", "[1]", "Akkoord",
                 "ministerie", "of", "Zaken", "and"]
