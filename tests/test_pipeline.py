@@ -118,7 +118,7 @@ def test_a_refused_first_sentence_is_asked_again_on_the_declared_sentences(
             return reply([k], f"Kalin came with 40 officers [{k}].")
         return reply([k], f"Kalin met Haftar in Benghazi [{k}].")
 
-    bot = make_assistant(script)
+    bot = make_assistant(script, retry_narrow=1)
     bot.ingest(seed_dir)
     items = list(bot.stream("Who met Haftar in the port of Benghazi?"))
     found, answer = items[0], items[-1]
@@ -134,15 +134,15 @@ def test_a_refused_first_sentence_is_asked_again_on_the_declared_sentences(
     assert "retry" in answer.timings
 
 
-def test_a_second_refusal_abstains_and_the_setting_turns_the_second_look_off(
+def test_a_second_refusal_abstains_and_the_second_look_is_off_by_default(
         make_assistant: Any, seed_dir: Path) -> None:
     invented = lambda p: reply([number_of(p, "Kalin")], "Kalin brought 40 officers [1].")  # noqa: E731
-    bot = make_assistant(invented)
+    bot = make_assistant(invented, retry_narrow=1)
     bot.ingest(seed_dir)
     answer = bot.ask("How many officers came with Kalin?")
     assert answer.abstained and "40" in answer.reason
     assert len(bot._chat_model.prompts) == 2  # asked once more, then refused again
-    off = make_assistant(invented, retry_narrow=0)
+    off = make_assistant(invented)
     off.ingest(seed_dir)
     assert off.ask("How many officers came with Kalin?").abstained
     assert len(off._chat_model.prompts) == 1
