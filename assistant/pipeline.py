@@ -222,9 +222,10 @@ def stream_answer(chain: Chain, turn: Turn) -> Iterator[StreamItem]:
         yield finalize(turn, None, started)
         return
     gate, judged = yield from generate(chain, turn, turn.evidence, turn.messages, started)
-    narrow = narrow_evidence(turn.evidence, gate.declared)
-    if (chain.config.retry_narrow and not gate.released and gate.reason and not judged
-            and not refuses(gate.refused) and narrow and len(narrow) < len(turn.evidence)):
+    retry = (chain.config.retry_narrow and not gate.released and gate.reason and not judged
+             and not refuses(gate.refused))
+    narrow = narrow_evidence(turn.evidence, gate.declared) if retry else []
+    if narrow and len(narrow) < len(turn.evidence):
         turn.timings["retry"] = round(time.perf_counter() - started, 3)
         gate, _ = yield from generate(
             chain, turn, narrow, answer_messages(narrow, turn.standalone, turn.language),

@@ -55,15 +55,11 @@ def oracle_indices(candidates: Sequence[EvidenceSentence], sources: Sequence[str
 
 def main() -> None:
     from gate import gate_dir
-    from langchain_core.messages import HumanMessage, SystemMessage
     from langchain_core.runnables import RunnableLambda
 
-    from assistant import prompts
     from assistant.api import Assistant
     from assistant.evaluation import load_gold, select_split
-    from assistant.evidence import format_evidence
-    from assistant.language import LANGUAGE_NAMES
-    from assistant.pipeline import Chain, Turn, collect, stream_answer
+    from assistant.pipeline import Chain, Turn, answer_messages, collect, stream_answer
     from assistant.settings import Settings
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -88,11 +84,7 @@ def main() -> None:
             missed.append(g.id)
             continue
         evidence = [dataclasses.replace(candidates[j], number=n) for n, j in enumerate(keep, 1)]
-        messages = [SystemMessage(prompts.render("answer_system")),
-                    HumanMessage(prompts.render("answer_user",
-                                                evidence=format_evidence(evidence),
-                                                question=turn.standalone,
-                                                language=LANGUAGE_NAMES[turn.language]))]
+        messages = answer_messages(evidence, turn.standalone, turn.language)
         ready = dataclasses.replace(turn, evidence=evidence, messages=messages, early="")
         oracle = Chain(prepare=RunnableLambda(lambda _t, ready=ready: ready), model=chain.model,
                        rewrite=chain.rewrite, config=chain.config)
