@@ -114,14 +114,15 @@ def blend_scores(sentences: Sequence[EvidenceSentence], cosines: Sequence[float]
 
 def select_sentences(sentences: Sequence[EvidenceSentence], scores: Sequence[float],
                      max_tokens: int, count_tokens: Callable[[str], int],
-                     max_gap: int = MAX_GAP) -> list[EvidenceSentence]:
+                     max_gap: int = MAX_GAP, gap_overflow: int = 0) -> list[EvidenceSentence]:
     """The best-scoring ``sentences`` within ``max_tokens``, renumbered in reading order.
 
     The best sentence is always kept. A sentence that points back (``_POINTS_BACK``) comes with
     the one before it in the same article, or is skipped when the pair does not fit. Once two
     chosen sentences of one article lie at most ``max_gap`` sentences apart, the sentences
     between them are taken next (as one group, when they fit): a passage read whole, not with
-    holes, so that a list told over several sentences reaches the model entire::
+    holes, so that a list told over several sentences reaches the model entire. Such a hole may
+    take the evidence up to ``gap_overflow`` tokens past ``max_tokens`` (nothing else may)::
 
         >>> five = [EvidenceSentence(n, t, "d", "a.txt", "T", None, 0, 1, "d-0")
         ...         for n, t in enumerate(["A.", "B.", "C.", "D.", "E."], start=1)]
@@ -129,6 +130,9 @@ def select_sentences(sentences: Sequence[EvidenceSentence], scores: Sequence[flo
         ['A.', 'B.', 'C.']
         >>> [s.text for s in select_sentences(five, [0.9, 0.1, 0.8, 0.2, 0.3], 2, lambda s: 1)]
         ['A.', 'C.']
+        >>> [s.text for s in select_sentences(five, [0.9, 0.1, 0.8, 0.2, 0.3], 2, lambda s: 1,
+        ...                                   gap_overflow=1)]
+        ['A.', 'B.', 'C.']
     """
     if len(scores) != len(sentences):
         raise ValueError(f"{len(scores)} scores for {len(sentences)} sentences")
@@ -138,6 +142,7 @@ def select_sentences(sentences: Sequence[EvidenceSentence], scores: Sequence[flo
     order = iter(sorted(range(len(sentences)), key=lambda i: -scores[i]))
     gaps: list[list[int]] = []  # passages between chosen sentences, taken before the next best
     while True:
+        limit = max_tokens + gap_overflow if gaps else max_tokens
         if gaps:
             group = gaps.pop(0)
         else:
@@ -150,7 +155,7 @@ def select_sentences(sentences: Sequence[EvidenceSentence], scores: Sequence[flo
                 group.append(before)
         group = [j for j in group if j not in chosen]
         cost = sum(count_tokens(sentences[j].text) for j in group)
-        if not group or (chosen and used + cost > max_tokens):
+        if not group or (chosen and used + cost > limit):
             continue
         used += cost
         chosen.update(group)

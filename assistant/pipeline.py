@@ -106,6 +106,7 @@ class ChainConfig:
     # candidates too (0: only the retrieved chunks)
     max_chunk_gap: int = 1
     max_sentence_gap: int = MAX_GAP  # sentences read between two chosen ones (select_sentences)
+    gap_overflow: int = 0  # tokens such a hole may take the evidence past evidence_tokens
     # constrain the reply with REPLY_SCHEMA's grammar; without it the model is only asked for
     # the JSON (the reader is tolerant, and stops the model when the answer string closes)
     json_grammar: bool = True
@@ -157,7 +158,7 @@ def build_chain(retriever: Retriever, chat_model: Callable[[], BaseChatModel],
             cosines = config.similarity(turn.search, [c.text for c in candidates])
             scores = blend_scores(candidates, cosines, [r.id for r in records])
             evidence = select_sentences(candidates, scores, config.evidence_tokens, count_tokens,
-                                        config.max_sentence_gap)
+                                        config.max_sentence_gap, config.gap_overflow)
         else:
             candidates = number_evidence(records, 1 << 30, count_tokens)
             evidence = number_evidence(records, config.evidence_tokens, count_tokens)

@@ -53,6 +53,9 @@ def main() -> None:
                         help="score = COS (default 1) * cosine + LEX * share of the "
                              "question's content words in the sentence + RANK / (1 + its "
                              "chunk's rank); one way per triple")
+    parser.add_argument("--gap-overflow", type=int, nargs="+", default=[0],
+                        help="tokens a passage's hole may go past the budget "
+                             "(ASSISTANT_EVIDENCE_GAP_OVERFLOW); one way per value")
     args = parser.parse_args()
 
     base = gate_dir()
@@ -71,10 +74,10 @@ def main() -> None:
              if i.answers and not i.history]
     blends = [tuple(float(x) for x in (b + ":1").split(":")[:3]) for b in args.blend]
     gap_pairs = [tuple(int(x) for x in g.split(":")) for g in args.gaps]
-    Way = tuple[str, int, float, float, float, int, int]
-    ways: list[Way] = [("chunks", args.chunk_budget, 0.0, 0.0, 1.0, 0, 0)] + [
-        ("sentences", b, lex, rank, cos, cg, sg) for lex, rank, cos in blends
-        for cg, sg in gap_pairs for b in args.budgets]
+    Way = tuple[str, int, float, float, float, int, int, int]
+    ways: list[Way] = [("chunks", args.chunk_budget, 0.0, 0.0, 1.0, 0, 0, 0)] + [
+        ("sentences", b, lex, rank, cos, cg, sg, over) for lex, rank, cos in blends
+        for cg, sg in gap_pairs for b in args.budgets for over in args.gap_overflow]
     hits = {w: 0 for w in ways}
     tokens: dict[Way, list[int]] = {w: [] for w in ways}
     for item in items:
@@ -96,19 +99,20 @@ def main() -> None:
                 mixed = [way[4] * c + way[2] * lx for c, lx in zip(cosine, lexical, strict=True)]
                 scores = blend_scores(candidates, mixed, order, rank_weight=way[3])
                 evidence = select_sentences(candidates, scores, way[1], bot.count_tokens,
-                                            max_gap=way[6])
+                                            max_gap=way[6], gap_overflow=way[7])
             text = format_evidence(evidence)
             hits[way] += is_correct(text, item.answers, item.match)
             tokens[way].append(qwen_tokens(text))
     print(f"{len(items)} answerable {args.split} items (seeds + Dutch news), top_k "
           f"{settings.top_k}")
     print("| evidence | budget (tiktoken) | blend lex:rank:cosine | gaps chunks:sentences | "
-          "answer in evidence | tokens, mean / p95 (Qwen) |")
-    print("|---|---|---|---|---|---|")
+          "hole overflow | answer in evidence | tokens, mean / p95 (Qwen) |")
+    print("|---|---|---|---|---|---|---|")
     for way in ways:
         t = tokens[way]
         print(f"| {way[0]} | {way[1]} | {way[2]:g}:{way[3]:g}:{way[4]:g} | {way[5]}:{way[6]} | "
-              f"{hits[way] / len(items):.3f} | {np.mean(t):.0f} / {np.percentile(t, 95):.0f} |")
+              f"{way[7]} | {hits[way] / len(items):.3f} | "
+              f"{np.mean(t):.0f} / {np.percentile(t, 95):.0f} |")
 
 
 if __name__ == "__main__":

@@ -39,24 +39,26 @@ sentence = st.lists(st.sampled_from(WORDS), min_size=1, max_size=6).map(
 articles = st.lists(st.lists(sentence, min_size=1, max_size=6), min_size=1, max_size=3)
 
 
-@given(articles, st.data(), st.integers(min_value=1, max_value=40))
+@given(articles, st.data(), st.integers(min_value=1, max_value=40),
+       st.integers(min_value=0, max_value=10))
 def test_selection_keeps_the_best_within_budget_in_reading_order(
-        docs: list[list[str]], data: st.DataObject, budget: int) -> None:
+        docs: list[list[str]], data: st.DataObject, budget: int, overflow: int) -> None:
     records = [article(f"d{i}", sents) for i, sents in enumerate(docs)]
     candidates = number_evidence(records, 1 << 30, words)
     scores = data.draw(st.lists(st.floats(0, 1), min_size=len(candidates),
                                 max_size=len(candidates)))
-    chosen = select_sentences(candidates, scores, budget, words)
+    chosen = select_sentences(candidates, scores, budget, words, gap_overflow=overflow)
     # numbered 1..n again, in the candidates' reading order, each one a candidate
     assert [s.number for s in chosen] == list(range(1, len(chosen) + 1))
     keys = [(c.doc_id, c.start) for c in candidates]
     picked = [keys.index((s.doc_id, s.start)) for s in chosen]
     assert picked == sorted(picked)
-    # the best sentence is always there; beyond it the budget holds
+    # the best sentence is always there; beyond it the budget holds (a passage's hole may go
+    # past it by the overflow)
     best = max(range(len(candidates)), key=lambda i: scores[i])
     assert best in picked
     if len(chosen) > 2:
-        assert sum(words(s.text) for s in chosen) <= budget
+        assert sum(words(s.text) for s in chosen) <= budget + overflow
 
 
 def test_a_sentence_that_points_back_brings_the_one_before() -> None:
@@ -100,6 +102,12 @@ def test_the_sentences_between_two_chosen_ones_are_read_when_they_fit() -> None:
         "Begec also took part."]
     # when the passage does not fit, the next best sentences take the room
     assert texts(select_sentences(candidates, scores, 12, words, max_gap=2)) == [
+        "Kalin met Haftar.", "Begec also took part.", "Rain fell."]
+    # unless its hole may go past the budget: 16 words against 12 + 4, and nothing else after
+    assert texts(select_sentences(candidates, scores, 12, words, max_gap=2, gap_overflow=4)) == [
+        "Kalin met Haftar.", "Altindag led the delegation.", "The motto was one army.",
+        "Begec also took part."]
+    assert texts(select_sentences(candidates, scores, 12, words, max_gap=2, gap_overflow=3)) == [
         "Kalin met Haftar.", "Begec also took part.", "Rain fell."]
     # max_gap 1: two sentences between is too far apart to read the passage whole
     assert texts(select_sentences(candidates, scores, 16, words, max_gap=1)) == [

@@ -97,6 +97,7 @@ def test_settings_from_environment() -> None:
     ({"ASSISTANT_TEMPERATURE": "hot"}, "ASSISTANT_TEMPERATURE: expected a number"),
     ({"ASSISTANT_DATA_DIR": "~no-such-user-0"}, "ASSISTANT_DATA_DIR: cannot expand"),
     ({"ASSISTANT_EVIDENCE_SENTENCE_GAP": "-1"}, "ASSISTANT_EVIDENCE_SENTENCE_GAP: must be >= 0"),
+    ({"ASSISTANT_EVIDENCE_GAP_OVERFLOW": "-5"}, "ASSISTANT_EVIDENCE_GAP_OVERFLOW: must be >= 0"),
     ({"ASSISTANT_FLASH_ATTN": "2"}, "ASSISTANT_FLASH_ATTN: expected 0 or 1, got 2"),
 ])
 def test_bad_settings_name_the_variable(env: dict[str, str], message: str) -> None:
