@@ -142,10 +142,10 @@ def select_sentences(sentences: Sequence[EvidenceSentence], scores: Sequence[flo
     order = iter(sorted(range(len(sentences)), key=lambda i: -scores[i]))
     gaps: list[list[int]] = []  # passages between chosen sentences, taken before the next best
     while True:
-        limit = max_tokens + gap_overflow if gaps else max_tokens
-        if gaps:
-            group = gaps.pop(0)
+        if gaps:  # a passage's hole, which may go past the budget by gap_overflow
+            group, limit = gaps.pop(0), max_tokens + gap_overflow
         else:
+            limit = max_tokens
             i = next(order, None)
             if i is None:
                 break
