@@ -1,5 +1,5 @@
 """Degenerate answers: repetition, restating the question, the question's subject as its answer,
-no amount for a question that asks for one.
+no amount for a question that asks for one; and the one repair, a list that names an item twice.
 
 Pure checks on one answer sentence; each returns a reason (for people and evaluation) or ``""``.
 A 1.5B model loops ("led by the VN-missie in Libya, which is led by the VN-missie in Libya"),
@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from .citations import cited_numbers
 from .grounding import missing_names
 from .matching import CAPITALISED, names, numbers, term_found
 from .text import MARKER, STOPWORDS, fold, words
@@ -154,6 +155,77 @@ def no_amount(sentence: str, question: str) -> str:
     if numbers(plain) or _NONE.search(plain):
         return ""
     return "the answer gives no number, which the question asks for"
+
+
+# a list item: a capitalised name of one or more words, then its citation markers
+_ITEM = re.compile(r"(?P<name>[A-ZÀ-ÖØ-Þ][\w'’.-]*(?: [A-ZÀ-ÖØ-Þ][\w'’.-]*)*) ?"
+                   r"(?P<marks>(?:\[\d+(?:\s*[,;]\s*\d+)*\])+)")
+# what stands between two items of a list: a comma, a conjunction, or both
+_LIST_SEP = re.compile(r"\s*(?:,\s*(?:(?P<c1>and|en|&)\s+)?|\s(?P<c2>and|en|&)\s+)")
+_BARE_COMMA = re.compile(r"\s*,\s*")
+
+
+def merge_repeated_items(sentence: str) -> str:
+    """The sentence with a list item that names an earlier item again taken out, its markers
+    added to the earlier one's. The 1.5B model pads a list it cannot fill (gate: "Turkish
+    marineship TCG Kinaliada [3][5], TCG Kinaliada [5] visited Benghazi [1]."); the item is
+    right, the repetition is noise a reader should not get::
+
+        >>> merge_repeated_items("Turkish marineship TCG Kinaliada [3][5], TCG Kinaliada [5] "
+        ...                      "visited Benghazi [1].")
+        'Turkish marineship TCG Kinaliada [3][5] visited Benghazi [1].'
+        >>> merge_repeated_items("Facebook [4], NSosyal [2], Google [5], Facebook [4], "
+        ...                      "Instagram [7]")
+        'Facebook [4], NSosyal [2], Google [5], Instagram [7]'
+        >>> merge_repeated_items("Begec [4], Kalin [1] and Begec [5] were there.")
+        'Begec [4][5] and Kalin [1] were there.'
+
+    Only an item that stands in the list is taken out; a name the sentence uses again
+    elsewhere is left::
+
+        >>> merge_repeated_items("Hij was fan van Ajax [3] en schreef over Ajax [4].")
+        'Hij was fan van Ajax [3] en schreef over Ajax [4].'
+    """
+    items = list(_ITEM.finditer(sentence))
+    if len(items) < 2:
+        return sentence
+    gaps = [sentence[(items[i - 1].end() if i else 0):m.start()] for i, m in enumerate(items)]
+    marks = [cited_numbers(m.group("marks")) for m in items]
+    kept = [True] * len(items)
+    for i in range(1, len(items)):
+        sep = _LIST_SEP.fullmatch(gaps[i])
+        if sep is None:
+            continue
+        name = fold(items[i].group("name"))
+        first = next((k for k in range(i) if kept[k] and (
+            fold(items[k].group("name")) == name
+            or fold(items[k].group("name")).endswith(" " + name))), None)
+        if first is None or not _in_list(gaps, first, i):
+            continue
+        kept[i] = False
+        marks[first] += [n for n in marks[i] if n not in marks[first]]
+        conjunction = sep.group("c1") or sep.group("c2")
+        last = max(k for k in range(i) if kept[k])
+        continues = i + 1 < len(items) and _LIST_SEP.fullmatch(gaps[i + 1])
+        if conjunction and not continues and last > first and _BARE_COMMA.fullmatch(gaps[last]):
+            gaps[last] = f" {conjunction} "
+    if all(kept):
+        return sentence
+    out = []
+    for i, m in enumerate(items):
+        if not kept[i]:
+            continue
+        merged = len(marks[i]) != len(cited_numbers(m.group("marks")))
+        item = (f"{m.group('name')} {''.join(f'[{n}]' for n in marks[i])}" if merged
+                else m.group())
+        out.append(gaps[i] + item)
+    return "".join(out) + sentence[items[-1].end():]
+
+
+def _in_list(gaps: Sequence[str], first: int, later: int) -> bool:
+    """Whether every item from ``first`` to ``later`` stands in one list (list separators
+    between them)."""
+    return all(_LIST_SEP.fullmatch(gaps[k]) for k in range(first + 1, later + 1))
 
 
 def degenerate(sentence: str, question: str, earlier: Sequence[str] = ()) -> str:

@@ -47,7 +47,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .citations import align_markers, cited_numbers
-from .degenerate import degenerate
+from .degenerate import degenerate, merge_repeated_items
 from .grounding import unsupported_terms
 from .language import consistent, foreign_share, quote_foreign
 from .matching import names, numbers
@@ -208,7 +208,7 @@ class SentenceGate:
         if not numbers:
             return None, "the answer cites no evidence"
         cited = [self.evidence[n] for n in numbers]
-        text = join_split_thousands(text, set(_numbers_of(" ".join(cited))))
+        text = merge_repeated_items(join_split_thousands(text, set(_numbers_of(" ".join(cited)))))
         unsupported = unsupported_terms(text, cited, list(self.evidence.values()), self.question)
         bad_numbers = [t for t in unsupported if t[:1].isdigit()]
         bad_names = [t for t in unsupported if not t[:1].isdigit()]

@@ -6,7 +6,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.degenerate import degenerate
+from assistant.citations import cited_numbers
+from assistant.degenerate import degenerate, merge_repeated_items
 from assistant.release import SentenceGate, split_complete
 
 EVIDENCE = {1: "Kalin ontmoette Haftar in de haven van Benghazi.",
@@ -146,6 +147,32 @@ def test_degenerate_answers_are_named() -> None:
                       "Who met Haftar in the port?")
     assert degenerate("The meeting in Benghazi [1].", "Where was the meeting in Benghazi?")
     assert not degenerate("Kalin [1] met Haftar in the port.", "Who met Haftar in the port?")
+
+
+def test_a_list_that_names_an_item_twice_is_shown_with_it_once() -> None:
+    evidence = {1: EVIDENCE[1], 2: EVIDENCE[2], 3: "Kalin en Begec spraken met Haftar."}
+    shown, gate = run("Begec [2], Kalin [1], and Begec [3] were at the meeting.", [],
+                      evidence=evidence, question="Who was at the meeting?")
+    assert shown == ["Begec [2][3] and Kalin [1] were at the meeting."], gate.reason
+    assert gate.cited == [2, 3, 1]
+
+
+_ITEMS = ["Begec", "Kalin", "Haftar", "TCG Kinaliada", "de VN", "Serkan Kiramanlioglu"]
+_SEPS = [", ", " and ", ", and ", " en ", " met ", " & "]
+
+
+@given(st.lists(st.tuples(st.sampled_from(_SEPS), st.sampled_from(_ITEMS),
+                          st.lists(st.integers(1, 9), min_size=1, max_size=2)),
+                min_size=1, max_size=6))
+def test_merging_repeated_list_items_keeps_every_citation_and_is_stable(
+        parts: list[tuple[str, str, list[int]]]) -> None:
+    sentence = "".join(f"{sep if i else ''}{name} {''.join(f'[{n}]' for n in ns)}"
+                       for i, (sep, name, ns) in enumerate(parts)) + " were there."
+    merged = merge_repeated_items(sentence)
+    assert set(cited_numbers(merged)) == set(cited_numbers(sentence))
+    assert merge_repeated_items(merged) == merged
+    assert len(merged) <= len(sentence)
+    assert {name for _, name, _ in parts} <= {n for n in _ITEMS if n in merged}
 
 
 def test_an_answer_naming_a_short_acronym_is_not_a_restatement() -> None:
