@@ -163,6 +163,8 @@ _ITEM = re.compile(r"(?P<name>[A-ZÀ-ÖØ-Þ][\w'’.-]*(?: [A-ZÀ-ÖØ-Þ][\w'�
 # what stands between two items of a list: a comma, a conjunction, or both
 _LIST_SEP = re.compile(r"\s*(?:,\s*(?:(?P<c1>and|en|&)\s+)?|\s(?P<c2>and|en|&)\s+)")
 _BARE_COMMA = re.compile(r"\s*,\s*")
+# the same markers twice in a row: "Thierry Baudet [5] [5]"
+_REPEATED_MARKS = re.compile(r"((?:\[\d+\])+)(?:[ \t]*\1)+")
 
 
 def merge_repeated_items(sentence: str) -> str:
@@ -179,6 +181,8 @@ def merge_repeated_items(sentence: str) -> str:
         'Facebook [4], NSosyal [2], Google [5], Instagram [7]'
         >>> merge_repeated_items("Begec [4], Kalin [1] and Begec [5] were there.")
         'Begec [4][5] and Kalin [1] were there.'
+        >>> merge_repeated_items("Buma [5], and Thierry Baudet [5] [5] drew attention.")
+        'Buma [5], and Thierry Baudet [5] drew attention.'
 
     Only an item that stands in the list is taken out; a name the sentence uses again
     elsewhere is left::
@@ -186,6 +190,7 @@ def merge_repeated_items(sentence: str) -> str:
         >>> merge_repeated_items("Hij was fan van Ajax [3] en schreef over Ajax [4].")
         'Hij was fan van Ajax [3] en schreef over Ajax [4].'
     """
+    sentence = _REPEATED_MARKS.sub(r"\1", sentence)
     items = list(_ITEM.finditer(sentence))
     if len(items) < 2:
         return sentence
