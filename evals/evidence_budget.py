@@ -16,12 +16,26 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "evals"))
+
+
+class Way(NamedTuple):
+    """One way to build the evidence: whole chunks, or the best sentences by a blended score."""
+
+    evidence: str  # "chunks" or "sentences"
+    budget: int  # tiktoken tokens
+    lex: float  # weight of the share of the question's content words in the sentence
+    rank: float  # weight of 1 / (1 + its chunk's rank)
+    cos: float  # weight of the cosine
+    chunk_gap: int
+    sentence_gap: int
+    overflow: int  # tokens a passage's hole may go past the budget
 
 
 def main() -> None:
@@ -74,9 +88,8 @@ def main() -> None:
              if i.answers and not i.history]
     blends = [tuple(float(x) for x in (b + ":1").split(":")[:3]) for b in args.blend]
     gap_pairs = [tuple(int(x) for x in g.split(":")) for g in args.gaps]
-    Way = tuple[str, int, float, float, float, int, int, int]
-    ways: list[Way] = [("chunks", args.chunk_budget, 0.0, 0.0, 1.0, 0, 0, 0)] + [
-        ("sentences", b, lex, rank, cos, cg, sg, over) for lex, rank, cos in blends
+    ways = [Way("chunks", args.chunk_budget, 0.0, 0.0, 1.0, 0, 0, 0)] + [
+        Way("sentences", b, lex, rank, cos, cg, sg, over) for lex, rank, cos in blends
         for cg, sg in gap_pairs for b in args.budgets for over in args.gap_overflow]
     hits = {w: 0 for w in ways}
     tokens: dict[Way, list[int]] = {w: [] for w in ways}
@@ -87,19 +100,19 @@ def main() -> None:
         asked = content_words(item.question)
         order = [r.id for r in records]
         pools = {}  # chunk gap -> (candidates, cosines, lexical shares)
-        for cg in sorted({w[5] for w in ways}):
+        for cg in sorted({w.chunk_gap for w in ways}):
             candidates = candidate_sentences(records, bot.retriever.chunks, bot.count_tokens, cg)
             pools[cg] = (candidates, bot.similarity(item.question, [c.text for c in candidates]),
                          [share_found(asked, set(words(c.text))) for c in candidates])
         for way in ways:
-            if way[0] == "chunks":
-                evidence = number_evidence(records, way[1], bot.count_tokens)
+            if way.evidence == "chunks":
+                evidence = number_evidence(records, way.budget, bot.count_tokens)
             else:  # the pipeline's blend_scores, on a cosine mixed with the lexical share
-                candidates, cosine, lexical = pools[way[5]]
-                mixed = [way[4] * c + way[2] * lx for c, lx in zip(cosine, lexical, strict=True)]
-                scores = blend_scores(candidates, mixed, order, rank_weight=way[3])
-                evidence = select_sentences(candidates, scores, way[1], bot.count_tokens,
-                                            max_gap=way[6], gap_overflow=way[7])
+                candidates, cosine, lexical = pools[way.chunk_gap]
+                mixed = [way.cos * c + way.lex * lx for c, lx in zip(cosine, lexical, strict=True)]
+                scores = blend_scores(candidates, mixed, order, rank_weight=way.rank)
+                evidence = select_sentences(candidates, scores, way.budget, bot.count_tokens,
+                                            max_gap=way.sentence_gap, gap_overflow=way.overflow)
             text = format_evidence(evidence)
             hits[way] += is_correct(text, item.answers, item.match)
             tokens[way].append(qwen_tokens(text))
@@ -110,8 +123,9 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|")
     for way in ways:
         t = tokens[way]
-        print(f"| {way[0]} | {way[1]} | {way[2]:g}:{way[3]:g}:{way[4]:g} | {way[5]}:{way[6]} | "
-              f"{way[7]} | {hits[way] / len(items):.3f} | "
+        print(f"| {way.evidence} | {way.budget} | {way.lex:g}:{way.rank:g}:{way.cos:g} | "
+              f"{way.chunk_gap}:{way.sentence_gap} | {way.overflow} | "
+              f"{hits[way] / len(items):.3f} | "
               f"{np.mean(t):.0f} / {np.percentile(t, 95):.0f} |")
 
 
