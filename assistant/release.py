@@ -8,7 +8,7 @@ each complete one against the evidence before anything is shown:
 - numbers must stand in the sentences it cites, names somewhere in the evidence
   (``grounding.unsupported_terms``);
 - it must not repeat, restate the question, or give the question's subject as its answer
-  (``degenerate``);
+  (``degenerate``); a list item named twice is shown once (``merge_repeated_items``);
 - it must be written in the question's language (``language.consistent``); a sentence that is
   not is handed to ``rewrite`` (a translation step) once and checked again; a translation that
   changes a number is not taken, and a sentence whose only fault is untranslated everyday words
