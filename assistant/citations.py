@@ -21,7 +21,7 @@ cite loosely, so ``align_markers`` checks every answer sentence against the evid
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from .matching import names, numbers, term_found
 from .text import MARKER, STOPWORDS, words
@@ -37,13 +37,18 @@ def cited_numbers(text: str) -> list[int]:
     return list(dict.fromkeys(parse_markers(text)))
 
 
+def markers(numbers: Iterable[int]) -> str:
+    """The markers for ``numbers``, one group each: ``[2][3]``."""
+    return "".join(f"[{n}]" for n in numbers)
+
+
 def _normalise_markers(text: str, valid: set[int]) -> str:
     """``[1, 3]`` becomes ``[1][3]``; numbers outside ``valid`` are removed (a group of only
     unknown numbers becomes ``[0]``, so that it still ends its claim)."""
     def repl(m: re.Match[str]) -> str:
         nums = [int(n) for n in re.split(r"\s*[,;]\s*", m.group(1))]
         kept = [n for n in dict.fromkeys(nums) if n in valid]
-        return "".join(f"[{n}]" for n in kept) if kept else "[0]"
+        return markers(kept) if kept else "[0]"
     return re.sub(r"[ \t]{2,}", " ", MARKER.sub(repl, text)).strip()
 
 
@@ -74,14 +79,14 @@ def align_markers(answer: str, evidence: Mapping[int, str], preferred: Sequence[
         if fixed == cited or (not fixed and not group):
             out.append(text + group)
             continue
-        markers = "".join(f"[{n}]" for n in fixed)
+        group_text = markers(fixed)
         if group:
-            out.append(text + markers)
+            out.append(text + group_text)
         else:
             body = text.rstrip()
             m = re.search(r"[.!?;:,]+$", body)
             cut = m.start() if m else len(body)
-            out.append(f"{body[:cut].rstrip()} {markers}{body[cut:]}{text[len(body):]}")
+            out.append(f"{body[:cut].rstrip()} {group_text}{body[cut:]}{text[len(body):]}")
     return _tidy("".join(out))
 
 

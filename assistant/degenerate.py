@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .citations import cited_numbers
+from .citations import cited_numbers, markers
 from .grounding import missing_names
 from .matching import CAPITALISED, names, numbers, term_found
 from .text import MARKER, STOPWORDS, fold, words
@@ -195,20 +195,23 @@ def merge_repeated_items(sentence: str) -> str:
     if len(items) < 2:
         return sentence
     gaps = [sentence[(items[i - 1].end() if i else 0):m.start()] for i, m in enumerate(items)]
+    named = [fold(m.group("name")) for m in items]
     marks = [cited_numbers(m.group("marks")) for m in items]
     kept = [True] * len(items)
+    merged: set[int] = set()  # items that took a later item's markers
     for i in range(1, len(items)):
         sep = _LIST_SEP.fullmatch(gaps[i])
         if sep is None:
             continue
-        name = fold(items[i].group("name"))
         first = next((k for k in range(i) if kept[k] and (
-            fold(items[k].group("name")) == name
-            or fold(items[k].group("name")).endswith(" " + name))), None)
+            named[k] == named[i] or named[k].endswith(" " + named[i]))), None)
         if first is None or not _in_list(gaps, first, i):
             continue
         kept[i] = False
-        marks[first] += [n for n in marks[i] if n not in marks[first]]
+        added = [n for n in marks[i] if n not in marks[first]]
+        if added:
+            marks[first] += added
+            merged.add(first)
         conjunction = sep.group("c1") or sep.group("c2")
         last = max(k for k in range(i) if kept[k])
         continues = i + 1 < len(items) and _LIST_SEP.fullmatch(gaps[i + 1])
@@ -218,12 +221,9 @@ def merge_repeated_items(sentence: str) -> str:
         return sentence
     out = []
     for i, m in enumerate(items):
-        if not kept[i]:
-            continue
-        merged = len(marks[i]) != len(cited_numbers(m.group("marks")))
-        item = (f"{m.group('name')} {''.join(f'[{n}]' for n in marks[i])}" if merged
-                else m.group())
-        out.append(gaps[i] + item)
+        if kept[i]:
+            item = f"{m.group('name')} {markers(marks[i])}" if i in merged else m.group()
+            out.append(gaps[i] + item)
     return "".join(out) + sentence[items[-1].end():]
 
 

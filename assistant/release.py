@@ -46,7 +46,7 @@ import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from .citations import align_markers, cited_numbers
+from .citations import align_markers, cited_numbers, markers
 from .degenerate import degenerate, merge_repeated_items
 from .grounding import unsupported_terms
 from .language import consistent, foreign_share, quote_foreign
@@ -294,8 +294,8 @@ def _append_markers(text: str, numbers: Sequence[int]) -> str:
     >>> _append_markers("Begec took part.", [2, 3])
     'Begec took part [2][3].'
     """
-    markers = "".join(f"[{n}]" for n in numbers)
+    group = markers(numbers)
     m = re.search(r"[.!?]+$", text)
     if m:
-        return f"{text[:m.start()].rstrip()} {markers}{text[m.start():]}"
-    return f"{text.rstrip()} {markers}"
+        return f"{text[:m.start()].rstrip()} {group}{text[m.start():]}"
+    return f"{text.rstrip()} {group}"
