@@ -89,7 +89,7 @@ browser: models chromium
 	$(PY) -m pytest -m browser -q -s
 
 test: models chromium lint typecheck
-	$(PY) -m pytest -q --durations=10
+	$(PY) -m pytest -q -rs --durations=10
 
 corpus: install
 	$(PY) evals/write_corpus.py --out $(DPG_DOCS)

@@ -1,10 +1,13 @@
 """What the assistant returns: an ``Answer`` with its ``Citation``s (plain data, JSON-ready),
-and what a stream yields before it (``Found``, then checked sentences)."""
+what a stream yields before it (``Found``, then checked sentences), and how sure an answer is
+in plain words (``certainty``)."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any, TypeAlias
+
+from .text import MARKER
 
 if TYPE_CHECKING:
     from .evidence import EvidenceSentence
@@ -72,3 +75,27 @@ class Found:
 
 
 StreamItem: TypeAlias = "Found | str | Answer"
+
+
+# below this calibrated confidence an answer is shown with a plain word of caution
+SURE = 0.8
+
+
+def certainty(answer: Answer) -> str:
+    """How sure the answer is, in plain words, for the line under the chat (``""`` when it
+    abstained or nothing scored it). Below ``SURE`` the reader is sent to the quoted sentence.
+
+    >>> a = Answer("Kalin [1].", [], False, "Wie?", "Wie?", "nl", confidence=0.62)
+    >>> certainty(a)
+    'Less certain (confidence 0.62): check the quoted sentence [1] in Sources'
+    >>> certainty(Answer("Kalin [1].", [], False, "Wie?", "Wie?", "nl", confidence=0.93))
+    'Confidence 0.93'
+    """
+    if answer.abstained or answer.confidence is None:
+        return ""
+    if answer.confidence >= SURE:
+        return f"Confidence {answer.confidence:.2f}"
+    first = MARKER.search(answer.text)
+    where = f"the quoted sentence [{first.group(1)}]" if first else "the quoted sentences"
+    return f"Less certain (confidence {answer.confidence:.2f}): check {where} in Sources"
+

@@ -121,6 +121,7 @@ class Assistant:
             max_answer_tokens=settings.max_answer_tokens,
             archive_language=settings.archive_language,
             retry_narrow=bool(settings.retry_narrow),
+            number_check=bool(settings.number_check),
             calibrator=load_calibrator(settings.calibration), similarity=self.similarity))
 
     @classmethod

@@ -162,6 +162,16 @@ def risk_coverage(scores: Sequence[float], correct: Sequence[bool]) -> list[tupl
     return out
 
 
+def operating_coverage(scores: Sequence[float], threshold: float) -> float:
+    """The coverage (as ``risk_coverage`` rounds it) at which ``threshold`` answers: the share
+    of scores at or above it.
+
+    >>> operating_coverage([0.9, 0.8, 0.3], 0.5)
+    0.667
+    """
+    return round(sum(s >= threshold for s in scores) / len(scores), 3) if scores else 0.0
+
+
 def operating_point(probs: Sequence[float], labels: Sequence[bool], precision: float) -> float:
     """The lowest threshold whose accepted rows are right at least ``precision`` of the time
     (or, if none is, the one with the best precision).

@@ -20,7 +20,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from .answer import Answer, Found, StreamItem
+from .answer import Answer, Found, StreamItem, certainty
 
 
 def _settings(args: argparse.Namespace) -> Any:
@@ -95,6 +95,8 @@ def print_streamed(items: Iterator[StreamItem]) -> Answer:
     if not streamed:
         print(final.text, end="")
     print()
+    if note := certainty(final):
+        print(f"({note})")
     print(format_sources(final))
     return final
 
@@ -169,8 +171,10 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     before = aggregate(results, 5)
     after = aggregate(withdrawn(results, dict(zip(scored, probs, strict=True)),
                                 calibrator.threshold), 5)
-    keep = ("answer_accuracy", "answer_accuracy_en", "answer_accuracy_nl", "citation_precision",
-            "abstention_accuracy", "removal_abstention", "false_abstention_rate")
+    keep = ("answer_accuracy", "answer_accuracy_en", "answer_accuracy_nl", "answer_precision",
+            "coverage", "shown_precision", "citation_precision", "abstention_accuracy",
+            "near_miss_abstention", "removal_abstention", "false_abstention_rate",
+            "number_accuracy", "number_precision")
     print("without the model:\n" + markdown_table({k: before[k] for k in keep if k in before}))
     print("with it (held out):\n" + markdown_table({k: after[k] for k in keep if k in after}))
     print(f"wrote {out}")
@@ -231,6 +235,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
                 "ingest_s": round(ingest_s, 1),
                 "eval_s": round(time.perf_counter() - started, 1),
                 "unknown_sources": unknown}
+        if bot.chain.config.calibrator is not None:  # the shipped operating point
+            meta["threshold"] = bot.chain.config.calibrator.threshold
     out = Path(args.out)
     write_report(out, metrics, evaluator.results, meta)
     print(markdown_table(metrics))

@@ -5,7 +5,10 @@ A gold file is JSON Lines, one item a line::
     {"id": "q1", "question": "Who met Haftar?", "answers": ["Kalin"], "match": "any",
      "sources": ["000_15754e1025876bc7.txt"], "history": [...], "lang": "en", "split": "dev"}
 
-``answers: []`` marks an unanswerable item: the right behaviour is to abstain. ``split`` is
+``answers: []`` marks an unanswerable item: the right behaviour is to abstain. An optional
+``kind`` names what an item tests: ``near_miss`` (unanswerable: the story is in the archive, the
+asked detail is not), ``number`` (the answer sentence holds two or more numbers), ``list``; an
+optional ``note`` says why (the answer sentence, or what the article leaves out). ``split`` is
 ``dev`` (tune on it) or ``test`` (the gate; never tune on it). ``Evaluator`` runs items through
 anything with ``ask(question, history, exclude=...)`` and returns plain data; with ``removal``
 it asks every answerable item again with its source articles left out, where the right
@@ -35,15 +38,18 @@ from typing import Any, Protocol
 
 from .answer import Answer
 from .followup import validate_history
-from .language import consistent, detect_language
+from .language import consistent, detect_language, non_words
 from .matching import spelled_out
 from .text import fold
 
-METRICS = ("answer_accuracy", "answer_accuracy_en", "answer_accuracy_nl",
-           "retrieval_recall_at_k", "mrr", "citation_precision", "citation_recall",
-           "abstention_accuracy", "removal_abstention", "false_abstention_rate",
-           "language_consistency", "latency_p50_s", "latency_p95_s", "n_items")
+METRICS = ("answer_accuracy", "answer_accuracy_en", "answer_accuracy_nl", "answer_precision",
+           "coverage", "shown_precision", "retrieval_recall_at_k", "mrr", "citation_precision",
+           "citation_recall", "abstention_accuracy", "near_miss_abstention", "removal_abstention",
+           "false_abstention_rate", "number_accuracy", "number_precision",
+           "language_consistency", "dutch_nonword_rate", "latency_p50_s", "latency_p95_s",
+           "n_items")
 SPLITS = ("dev", "test")
+KINDS = ("", "near_miss", "number", "list")
 
 
 class GoldError(ValueError):
@@ -60,6 +66,8 @@ class GoldItem:
     history: tuple[dict[str, str], ...] = ()
     lang: str | None = None
     split: str = "dev"
+    kind: str = ""  # what the item tests (KINDS): "" (plain), near_miss, number, list
+    note: str = ""
 
     @property
     def answerable(self) -> bool:
@@ -81,7 +89,7 @@ def parse_gold_line(line: str, where: str) -> GoldItem:
         return value
 
     unknown = set(data) - {"id", "question", "answers", "match", "sources", "history", "lang",
-                           "split"}
+                           "split", "kind", "note"}
     if unknown:
         raise GoldError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
     item_id, question = need("id", str), need("question", str)
@@ -101,6 +109,14 @@ def parse_gold_line(line: str, where: str) -> GoldItem:
     split = data.get("split", "dev")
     if split not in SPLITS:
         raise GoldError(f"{where}: field 'split' must be 'dev' or 'test', got {split!r}")
+    kind, note = need("kind", str, ""), need("note", str, "")
+    if kind not in KINDS:
+        raise GoldError(f"{where}: field 'kind' must be one of {', '.join(KINDS[1:])}, "
+                        f"got {kind!r}")
+    if kind and (kind == "near_miss") == bool(answers):
+        raise GoldError(f"{where}: a near_miss item has no answers ('answers': []), a {kind} "
+                        "item has some" if kind != "near_miss" else
+                        f"{where}: a near_miss item has no answers ('answers': [])")
     try:
         history = validate_history(need("history", list, []))
     except ValueError as exc:
@@ -108,7 +124,7 @@ def parse_gold_line(line: str, where: str) -> GoldItem:
     if answers and not sources:
         raise GoldError(f"{where}: an answerable item needs 'sources'")
     return GoldItem(item_id, question, tuple(answers), match, tuple(sources), tuple(history),
-                    lang, split)
+                    lang, split, kind, note)
 
 
 def load_gold(path: Path) -> list[GoldItem]:
@@ -196,6 +212,8 @@ class ItemResult:
     signals: dict[str, float] = field(default_factory=dict)  # calibration signals, if any
     confidence: float | None = None
     withheld: str = ""  # the sentence a check refused (Answer.withheld)
+    tests: str = ""  # the gold item's kind (GoldItem.kind): near_miss, number, list or ""
+    nonwords: list[str] = field(default_factory=list)  # Dutch answer: words no Dutch writes
 
 
 def _in_gold(source: str, doc_id: str, gold: Sequence[str]) -> bool:
@@ -227,28 +245,47 @@ def score_item(item: GoldItem, answer: Answer, latency: float,
         latency_s=round(latency, 3), standalone_question=answer.standalone_question,
         reason=answer.reason, lang=language, kind=kind,
         consistent=None if answer.abstained else consistent(answer.text, language),
-        signals=dict(answer.signals), confidence=answer.confidence, withheld=answer.withheld)
+        signals=dict(answer.signals), confidence=answer.confidence, withheld=answer.withheld,
+        tests=item.kind,
+        nonwords=[] if answer.abstained or language != "nl" else
+        non_words(answer.text, [c.quote for c in answer.citations] + [item.question]))
 
 
 def aggregate(results: Sequence[ItemResult], k: int) -> dict[str, float]:
     """The report's metrics from per-item results (pure). A rate over no items is left out,
     not reported as 0: a run without ``--removal`` has no ``removal_abstention``.
+    ``answer_precision`` is the share of the answers shown to answerable questions that are
+    right, ``coverage`` the share of answerable questions answered (their product is the
+    accuracy); ``shown_precision`` counts every answer shown, to unanswerable asks too.
+    ``abstention_accuracy`` is over the hand-written unanswerables, ``near_miss_abstention``
+    over the near-miss ones.
 
     >>> r = ItemResult("q", "Who?", True, "Kalin [1].", False, True, [{"marker": 1}], ["a"],
     ...                1, 1, 9.0, consistent=True)
     >>> m = aggregate([r], k=5)
     >>> m["answer_accuracy"], m["citation_precision"], "removal_abstention" in m
     (1.0, 1.0, False)
+    >>> wrong = dataclasses.replace(r, id="w", correct=False)
+    >>> gone = dataclasses.replace(r, id="g", abstained=True, correct=False, consistent=None)
+    >>> m = aggregate([r, wrong, gone], k=5)
+    >>> round(m["answer_accuracy"], 3), m["answer_precision"], round(m["coverage"], 3)
+    (0.333, 0.5, 0.667)
     """
     answerable = [r for r in results if r.answerable]
     unanswerable = [r for r in results if not r.answerable and r.kind == "gold"]
+    hand_written = [r for r in unanswerable if r.tests != "near_miss"]
+    near_miss = [r for r in unanswerable if r.tests == "near_miss"]
     removal = [r for r in results if r.kind == "removal"]
     answered = [r for r in results if r.consistent is not None]
+    number = [r for r in answerable if r.tests == "number"]
     n_cit = sum(len(r.citations) for r in answerable)
     latencies = [r.latency_s for r in results]
 
     def share(rows: Sequence[ItemResult], ok: Callable[[ItemResult], bool]) -> float | None:
         return sum(ok(r) for r in rows) / len(rows) if rows else None
+
+    def shown(rows: Sequence[ItemResult]) -> list[ItemResult]:
+        return [r for r in rows if not r.abstained]
 
     metrics = {
         "answer_accuracy": share(answerable, lambda r: r.correct),
@@ -256,6 +293,11 @@ def aggregate(results: Sequence[ItemResult], k: int) -> dict[str, float]:
                                     lambda r: r.correct),
         "answer_accuracy_nl": share([r for r in answerable if r.lang == "nl"],
                                     lambda r: r.correct),
+        # what a reader meets: of the answers shown to answerable questions, the right ones;
+        # and of every answer shown (to unanswerable and removal asks too), the right ones
+        "answer_precision": share(shown(answerable), lambda r: r.correct),
+        "coverage": share(answerable, lambda r: not r.abstained),
+        "shown_precision": share(shown(results), lambda r: r.correct),
         "retrieval_recall_at_k": share(answerable,
                                        lambda r: r.gold_rank is not None and r.gold_rank <= k),
         "mrr": (sum(1 / r.gold_rank for r in answerable if r.gold_rank) / len(answerable)
@@ -263,10 +305,15 @@ def aggregate(results: Sequence[ItemResult], k: int) -> dict[str, float]:
         "citation_precision": (sum(r.citations_in_gold for r in answerable) / n_cit
                                if n_cit else None),
         "citation_recall": share(answerable, lambda r: r.citations_in_gold > 0),
-        "abstention_accuracy": share(unanswerable, lambda r: r.abstained),
+        "abstention_accuracy": share(hand_written, lambda r: r.abstained),
+        "near_miss_abstention": share(near_miss, lambda r: r.abstained),
         "removal_abstention": share(removal, lambda r: r.abstained),
         "false_abstention_rate": share(answerable, lambda r: r.abstained),
+        "number_accuracy": share(number, lambda r: r.correct),
+        "number_precision": share(shown(number), lambda r: r.correct),
         "language_consistency": share(answered, lambda r: bool(r.consistent)),
+        "dutch_nonword_rate": share([r for r in answered if r.lang == "nl"],
+                                    lambda r: bool(r.nonwords)),
         "latency_p50_s": percentile(latencies, 50),
         "latency_p95_s": percentile(latencies, 95),
         "n_items": float(len(results) - len(removal)),
@@ -286,7 +333,7 @@ def abstained_instead(result: ItemResult, reason: str) -> ItemResult:
     """
     return dataclasses.replace(result, abstained=True, correct=not result.answerable,
                                citations=[], citations_in_gold=0, consistent=None,
-                               reason=reason)
+                               nonwords=[], reason=reason)
 
 
 @dataclass

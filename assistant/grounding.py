@@ -29,14 +29,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .matching import calendar_names, names, numbers, term_found
+from .matching import calendar_names, names, nationality_adjective, numbers, term_found
 from .text import MARKER, STOPWORDS, fold, words
 
 
 def missing_names(question: str, evidence: Sequence[str]) -> list[str]:
-    """Names in the question that no evidence sentence mentions."""
+    """Names in the question that no evidence sentence mentions; an adjective of nationality
+    or language is no such name (``matching.nationality_adjective``)::
+
+        >>> missing_names("Welke Nederlandse club won de beker?", ["Ajax won de beker."])
+        []
+    """
     tokens = set(words(" ".join(evidence)))
-    return [n for n in names(question, skip_common=True) if not term_found(n, tokens)]
+    return [n for n in names(question, skip_common=True)
+            if not nationality_adjective(n) and not term_found(n, tokens)]
 
 
 MIN_COVERAGE = 0.55  # below this, a same-language question is about something else

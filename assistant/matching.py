@@ -62,6 +62,40 @@ def calendar_names() -> dict[str, str]:
     return out
 
 
+# the endings of adjectives made from a country or language name: Dutch "Franse", "Turkse",
+# "Nederlandse", "Belgische"; English "Turkish", "Libyan", "Italian", "Chinese", "Iraqi"
+_ADJECTIVE_END = re.compile(r"(?:sche|se|ish|ese|ian|an|i)$")
+
+
+@lru_cache(maxsize=1)
+def _territory_prefixes() -> frozenset[str]:
+    """The first four letters of every country and region name in English and Dutch (Babel's
+    CLDR data), folded."""
+    from babel import Locale
+
+    return frozenset(fold(name)[:4] for locale in ("en", "nl")
+                     for name in Locale.parse(locale).territories.values() if len(name) >= 4)
+
+
+def nationality_adjective(word: str) -> bool:
+    """Whether ``word`` is an adjective of nationality or language ("Nederlandse", "Franse",
+    "Turkish", "Dutch"): not a name an article must hold, since a Dutch article about a Dutch
+    club need not say "Nederlandse". A country's own name is a name::
+
+        >>> [w for w in ["Nederlandse", "Franse", "Turkse", "Libyan", "Dutch", "Nederland",
+        ...              "Turkey", "Hassan", "Haftar"] if nationality_adjective(w)]
+        ['Nederlandse', 'Franse', 'Turkse', 'Libyan', 'Dutch']
+    """
+    folded = fold(word)
+    if folded in DEMONYMS:
+        return folded not in _COUNTRIES
+    return (len(folded) >= 5 and _ADJECTIVE_END.search(folded) is not None
+            and folded[:4] in _territory_prefixes())
+
+
+_COUNTRIES = frozenset("netherlands germany france england spain greece russia turkey".split())
+
+
 # a capitalised word of two characters or more: a name, an acronym, or a sentence's first word
 CAPITALISED = re.compile(r"\b[A-ZÀ-ÖØ-Þ][\w'’-]*[\w]")
 # numbers up to 3 standing alone, which text2num leaves as words (the larger ones it reads)

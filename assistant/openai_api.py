@@ -4,8 +4,9 @@
 ``GET /v1/models``. The last user message is the question and the messages before it are the
 conversation. The answer text keeps its ``[n]`` markers; the citations (marker, source, title,
 date, quote, start, end) go in an extra top-level field ``citations`` of the completion (of the
-last chunk when streamed), with ``abstained`` and ``reason``. Optional request fields
-``date_from`` / ``date_to`` (YYYY-MM-DD) limit the articles searched.
+last chunk when streamed), with ``abstained``, ``reason`` and ``confidence`` (the calibrated
+probability that the answer is right; ``null`` when it abstained or no model scored it).
+Optional request fields ``date_from`` / ``date_to`` (YYYY-MM-DD) limit the articles searched.
 
 Streamed, the content comes as the checked sentences are released, so nothing sent is taken
 back. A request from another machine needs ``Authorization: Bearer $ASSISTANT_API_TOKEN``; with
@@ -82,7 +83,7 @@ def citations(answer: Answer) -> dict[str, Any]:
     """The extra fields of a completion: the citations, and whether (and why) it abstained."""
     shown = answer.to_dict()  # the same citation fields as ``assistant ask --json``
     return {"citations": shown["citations"], "abstained": answer.abstained,
-            "reason": answer.reason}
+            "reason": answer.reason, "confidence": None if answer.abstained else answer.confidence}
 
 
 def routes(bot: Assistant, token: str | None) -> list[APIRoute]:

@@ -49,6 +49,7 @@ from .evidence import (
 from .followup import Message, clean_rewrite, format_history, needs_rewrite, search_text
 from .grounding import MIN_COVERAGE, coverage, missing_names
 from .language import LANGUAGE_NAMES, detect_language
+from .relations import misread_number
 from .release import SentenceGate, clean_translation, refuses
 from .retrieval import Retrieved, Retriever
 from .structured import REPLY_SCHEMA, AnswerStream, parse_reply
@@ -113,6 +114,7 @@ class ChainConfig:
     max_answer_tokens: int = 256
     archive_language: str = "nl"
     retry_narrow: bool = False  # a refused first sentence: ask again on the declared sentences
+    number_check: bool = True  # relations.misread_number (needs ``similarity``)
     calibrator: Calibrator | None = None  # None: no calibrated abstention (signals still kept)
     # cosine of a question to sentences (EmbeddingGemma); None: that signal is left out
     similarity: Callable[[str, list[str]], list[float]] | None = None
@@ -250,8 +252,15 @@ def generate(chain: Chain, turn: Turn, evidence: Sequence[EvidenceSentence],
         judged.append(why)
         return why
 
+    similarity = chain.config.similarity
+
+    def misread(sentence: str, cited: list[str]) -> str:
+        assert similarity is not None
+        return misread_number(turn.search, sentence, cited, similarity)
+
     gate = SentenceGate(by_number, question=turn.standalone, language=turn.language,
-                        rewrite=chain.rewrite, accept=accept)
+                        rewrite=chain.rewrite, accept=accept,
+                        misread=misread if chain.config.number_check and similarity else None)
     reader = AnswerStream()
     begun = False
     for chunk in chain.model().stream(messages):

@@ -9,6 +9,8 @@ each complete one against the evidence before anything is shown:
   (``grounding.unsupported_terms``);
 - it must not repeat, restate the question, or give the question's subject as its answer
   (``degenerate``); a list item named twice is shown once (``merge_repeated_items``);
+- its number must be the one its cited sentences give for what the question asks, when they
+  give several (``misread``: ``relations.misread_number``);
 - it must be written in the question's language (``language.consistent``); a sentence that is
   not is handed to ``rewrite`` (a translation step) once and checked again; a translation that
   changes a number is not taken, and a sentence whose only fault is untranslated everyday words
@@ -114,6 +116,9 @@ class SentenceGate:
     rewrite: Callable[[str, str], str] | None = None  # (sentence, language) -> sentence
     # the calibrated judgement of the first sentence: (sentence, cited numbers) -> reason or ""
     accept: Callable[[str, list[int]], str] | None = None
+    # is the sentence's number the one its cited sentences give for what was asked?
+    # (sentence, cited sentences) -> reason or "" (relations.misread_number)
+    misread: Callable[[str, list[str]], str] | None = None
     released: list[str] = field(default_factory=list)
     cited: list[int] = field(default_factory=list)
     reason: str = ""
@@ -215,6 +220,8 @@ class SentenceGate:
         if bad_numbers or (bad_names and len(bad_names) * 3 > len(names(text, skip_common=True))):
             return None, f"the answer uses {', '.join(unsupported)}, which the articles do not hold"
         why = degenerate(text, self.question, self.released)
+        if not why and self.misread is not None:
+            why = self.misread(text, cited)
         if why:
             return None, why
         return text, ""

@@ -72,7 +72,7 @@ def plot(data: Mapping[str, Any], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from .calibration import risk_coverage
+    from .calibration import operating_coverage, risk_coverage
 
     fig, (left, right, curve) = plt.subplots(1, 3, figsize=(15, 4.2),
                                              gridspec_kw={"width_ratios": [3, 2, 2]})
@@ -97,6 +97,14 @@ def plot(data: Mapping[str, Any], path: Path) -> None:
         points = risk_coverage([float(i["confidence"]) for i in scored],
                                [bool(i["answerable"] and i["correct"]) for i in scored])
         curve.plot([c for c, _ in points], [r for _, r in points], color="#3b6ea5")
+        threshold = data.get("meta", {}).get("threshold")
+        if threshold is not None:  # where the shipped threshold answers
+            at = operating_coverage([float(i["confidence"]) for i in scored], float(threshold))
+            if at:
+                risk = dict(points).get(at, 0.0)
+                curve.plot([at], [risk], "o", color="#a55b3b",
+                           label=f"shipped threshold {float(threshold):.2f}")
+                curve.legend(loc="upper left", fontsize=8)
         curve.set_xlabel("coverage (share of scored answers given)")
         curve.set_ylabel("risk (share of those wrong)")
         curve.set_ylim(0, 1)

@@ -103,6 +103,9 @@ class Settings:
     # (the gate) it answered nothing more and one removal ask wrongly (removal abstention
     # 0.918 -> 0.898, under the 0.90 target; docs/performance.md, "A second, narrower look")
     retry_narrow: int = 0
+    # 1: an answer sentence whose number is not the one that, in its cited sentences, goes with
+    # what the question asks (relations.misread_number) is refused
+    number_check: int = 1
     # calibrated abstention: "off" = none (signals are still recorded), "shipped" = the
     # coefficients in assistant/data/abstention.json (fitted on the whole dev split, 192
     # answers, for a precision of 0.75), a path = your own (assistant calibrate). On by
@@ -182,7 +185,7 @@ class Settings:
                 f"{PREFIX}CHUNK_OVERLAP_TOKENS: must be >= 0 and < ASSISTANT_CHUNK_TOKENS "
                 f"({self.chunk_tokens}), got {self.chunk_overlap_tokens}"
             )
-        for name in ("json_grammar", "flash_attn", "allow_public"):
+        for name in ("json_grammar", "flash_attn", "allow_public", "number_check"):
             if getattr(self, name) not in (0, 1):
                 raise SettingsError(f"{PREFIX}{name.upper()}: expected 0 or 1, got "
                                     f"{getattr(self, name)}")

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .answer import Answer, Found
+from .answer import Answer, Found, certainty
 from .api import Assistant
 from .documents import SUFFIXES, ArticleError, parse_date
 from .models import ModelError
@@ -112,12 +112,15 @@ def check_dates(date_from: str | None, date_to: str | None) -> tuple[str | None,
 
 
 def answer_info(answer: Answer, first_token: float | None, total: float) -> str:
-    """The line under the chat: what was searched, and how long it took."""
+    """The line under the chat: what was searched, how sure the answer is, and how long it
+    took."""
     parts = []
     if answer.standalone_question != answer.question:
         parts.append(f"Searched for: *{html.escape(answer.standalone_question)}*")
     if answer.abstained and answer.reason:
         parts.append(f"Not answered: {html.escape(answer.reason)}")
+    if note := certainty(answer):
+        parts.append(html.escape(note))
     timing = f"answer in {total:.1f} s"
     if first_token is not None:
         timing = f"first checked words after {first_token:.1f} s, {timing}"

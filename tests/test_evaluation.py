@@ -186,3 +186,20 @@ def test_removal_asks_again_without_the_sources(make_assistant: Any, seed_dir: P
     assert metrics["removal_abstention"] == 1.0 and evaluator.results[1].abstained
     table = markdown_report(report_data(metrics, evaluator.results, {}))
     assert "| a | ✓ | no |" in table and "| a (sources removed) | ✓ | yes |" in table
+
+
+def test_items_with_a_kind_are_written_over_the_gate_archive() -> None:
+    """Near-miss, number and list items do not choose the gate's articles (``gate_sources``
+    reads the plain items only), so each must cite articles the archive already holds."""
+    from evals.gate import CORPUS_HINT, DPG, gate_files
+
+    if not DPG.exists():
+        pytest.skip(f"needs {CORPUS_HINT}")
+    archive = set(gate_files())
+    kinds = [i for name in ("seeds.jsonl", "dpg.jsonl")
+             for i in load_gold(ROOT / "evals" / name) if i.kind]
+    assert len([i for i in kinds if i.kind == "near_miss"]) >= 80
+    assert len([i for i in kinds if i.kind == "number"]) >= 60
+    assert {i.split for i in kinds} == {"dev", "test"} and {i.lang for i in kinds} == {"en", "nl"}
+    outside = {i.id: s for i in kinds for s in i.sources if s not in archive}
+    assert not outside, outside

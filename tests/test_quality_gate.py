@@ -36,10 +36,12 @@ GATE = {"retrieval_recall_at_k": 0.9, "answer_accuracy": 0.45, "abstention_accur
 def gate_assistant(real_assistant: Any) -> Any:
     from assistant.api import Assistant
     from assistant.store import ChromaStore
-    from evals.gate import DPG, gate_dir
+    from evals.gate import CORPUS_HINT, DPG, gate_dir
 
     if not DPG.exists():
-        pytest.fail(f"{DPG} is missing: the gate needs the DPG corpus beside the repository")
+        if os.environ.get("ASSISTANT_REQUIRE_CORPUS"):  # CI: the gate must run
+            pytest.fail(f"{DPG} is missing; the gate needs {CORPUS_HINT}")
+        pytest.skip(f"the quality gate needs {CORPUS_HINT} ({DPG} is missing)")
     folder = gate_dir()
     settings = real_assistant.settings.replace(data_dir=folder / "data")
     store = ChromaStore.persistent(settings.data_dir / "chroma", settings.collection,

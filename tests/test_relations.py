@@ -1,0 +1,158 @@
+"""What a reader meets: the number tied to what was asked, nationality adjectives that are no
+names, Dutch non-words, precision and coverage in the report, certainty in plain words."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from assistant.answer import Answer, certainty
+from assistant.evaluation import GoldError, ItemResult, aggregate, load_gold
+from assistant.grounding import missing_names
+from assistant.language import non_words
+from assistant.matching import nationality_adjective
+from assistant.relations import misread_number, number_phrases
+from assistant.release import SentenceGate
+
+
+def keyword_similarity(question: str, phrases: list[str]) -> list[float]:
+    """A stand-in for the embedding model: the share of a phrase's words the question holds,
+    with a small dictionary across languages."""
+    same = {"interlands": "international", "mensen": "people", "klanten": "customers",
+            "winter": "winter", "zomer": "summer"}
+    asked = question.lower()
+    return [sum(1 for w in p.lower().split() if w in asked or same.get(w, "~") in asked)
+            / len(p.split()) for p in phrases]
+
+
+def test_the_number_that_goes_with_what_was_asked_wins() -> None:
+    cited = ["Rauwerdink kwam in zestien jaar tijd tot 337 interlands."]
+    question = "How many international matches did Jeroen Rauwerdink play?"
+    wrong = misread_number(question, "He played 16 international matches [1].", cited,
+                           keyword_similarity)
+    assert "gives 16" in wrong and "337" in wrong
+    assert misread_number(question, "He played 337 matches [1].", cited,
+                          keyword_similarity) == ""
+
+
+def test_one_number_or_a_number_from_the_question_is_left_alone() -> None:
+    assert misread_number("How many people work there?", "900 people [1].",
+                          ["Er werken 900 mensen."], keyword_similarity) == ""
+    # the question names 2019: that number is not a candidate answer
+    assert misread_number("How many people came in 2019?", "300 people came in 2019 [1].",
+                          ["In 2019 kwamen 300 mensen."], keyword_similarity) == ""
+    # an answer without numbers is the other checks' business
+    assert misread_number("Who won?", "Ajax won [1].", ["Ajax won met 3-1 van 2 ploegen."],
+                          keyword_similarity) == ""
+
+
+def test_number_phrases_read_what_follows_each_number() -> None:
+    assert number_phrases("41 procent voor wintertijd en 27 procent voor zomertijd [3].") == [
+        ("41", "41 procent voor wintertijd"), ("27", "27 procent voor zomertijd")]
+    assert number_phrases("Geen getal hier.") == []
+
+
+@given(st.lists(st.integers(min_value=0, max_value=10_000), min_size=1, max_size=6))
+def test_an_answer_giving_the_best_fitting_number_is_never_refused(values: list[int]) -> None:
+    cited = [" en ".join(f"{v} dingen{i}" for i, v in enumerate(values)) + "."]
+
+    def prefer_last(question: str, phrases: list[str]) -> list[float]:
+        return [float(i) for i in range(len(phrases))]
+
+    best = number_phrases(cited[0])[-1][0]
+    assert misread_number("Hoeveel?", f"Het waren er {best} [1].", cited, prefer_last) == ""
+
+
+def test_the_gate_refuses_a_misread_number_before_it_is_shown() -> None:
+    evidence = {1: "Rauwerdink kwam in zestien jaar tijd tot 337 interlands."}
+    question = "How many international matches did Rauwerdink play?"
+
+    def misread(sentence: str, cited: list[str]) -> str:
+        return misread_number(question, sentence, cited, keyword_similarity)
+
+    gate = SentenceGate(evidence, question=question, language="en", misread=misread)
+    assert gate.feed("Rauwerdink played 16 international matches [1]. ") + gate.finish() == []
+    assert "337" in gate.reason
+    gate = SentenceGate(evidence, question=question, language="en", misread=misread)
+    shown = gate.feed("Rauwerdink played 337 international matches [1]. ") + gate.finish()
+    assert shown == ["Rauwerdink played 337 international matches [1]."]
+
+
+def test_nationality_adjectives_are_not_names_the_articles_must_hold() -> None:
+    evidence = ["Ajax won de beker na een zege op PSV."]
+    assert missing_names("Welke Nederlandse club won de beker?", evidence) == []
+    assert missing_names("Which French club won the cup?", evidence) == []
+    assert missing_names("Did Feyenoord win the cup?", evidence) == ["Feyenoord"]
+    assert not nationality_adjective("Hassan")
+    assert not nationality_adjective("Turkije")
+
+
+def test_dutch_non_words_are_found_and_source_words_forgiven() -> None:
+    assert non_words("Deze jaar planen ze een nieuwe winkel [2].") == ["planen"]
+    assert non_words("De planen van de Kaaiman [1].", ["de planen van de kaaiman"]) == []
+    assert non_words("Het kabinet besloot dat de 'hielde' blijft [3].") == []  # quoted
+
+
+def test_near_miss_and_number_items_parse_and_are_checked(tmp_path: Path) -> None:
+    path = tmp_path / "gold.jsonl"
+    good = [{"id": "n", "question": "Q?", "answers": [], "kind": "near_miss", "note": "why"},
+            {"id": "m", "question": "Q?", "answers": ["3"], "sources": ["a.md"],
+             "kind": "number"}]
+    path.write_text("\n".join(json.dumps(g) for g in good) + "\n", encoding="utf-8")
+    assert [i.kind for i in load_gold(path)] == ["near_miss", "number"]
+    for bad, message in (({"id": "x", "question": "Q?", "answers": [], "kind": "odd"}, "'kind'"),
+                         ({"id": "x", "question": "Q?", "answers": ["a"], "sources": ["a.md"],
+                           "kind": "near_miss"}, "near_miss")):
+        path.write_text(json.dumps(bad) + "\n", encoding="utf-8")
+        with pytest.raises(GoldError, match=message):
+            load_gold(path)
+
+
+def row(item_id: str, *, answerable: bool = True, correct: bool = True,
+        abstained: bool = False, tests: str = "", lang: str = "en",
+        nonwords: list[str] | None = None) -> ItemResult:
+    return ItemResult(item_id, "Q?", answerable, "" if abstained else "A [1].", abstained,
+                      correct, [] if abstained else [{"marker": 1}], ["a"], 1, 0 if abstained
+                      else 1, 1.0, lang=lang, consistent=None if abstained else True,
+                      tests=tests, nonwords=nonwords or [])
+
+
+def test_precision_coverage_near_miss_and_number_figures() -> None:
+    rows = [row("a"), row("b", correct=False), row("c", abstained=True, correct=False),
+            row("d", answerable=False, correct=False, tests="near_miss"),
+            row("e", answerable=False, abstained=True, tests="near_miss"),
+            row("f", answerable=False, abstained=True),
+            row("g", tests="number"), row("h", tests="number", correct=False),
+            row("i", lang="nl", nonwords=["hielde"]), row("j", lang="nl")]
+    m = aggregate(rows, k=5)
+    assert m["answer_accuracy"] == pytest.approx(4 / 7)
+    assert m["coverage"] == pytest.approx(6 / 7)
+    assert m["answer_precision"] == pytest.approx(4 / 6)
+    assert m["shown_precision"] == pytest.approx(4 / 7)  # the near-miss answer counts wrong
+    assert m["near_miss_abstention"] == 0.5 and m["abstention_accuracy"] == 1.0
+    assert m["number_accuracy"] == 0.5 and m["number_precision"] == 0.5
+    assert m["dutch_nonword_rate"] == 0.5
+
+
+def test_certainty_is_said_in_plain_words_and_only_for_answers() -> None:
+    unsure = Answer("Kalin [2].", [], False, "Wie?", "Wie?", "nl", confidence=0.41)
+    assert certainty(unsure).startswith("Less certain") and "[2]" in certainty(unsure)
+    assert certainty(Answer("Niet gevonden.", [], True, "Wie?", "Wie?", "nl",
+                            confidence=0.2)) == ""
+    assert "less" not in certainty(Answer("Kalin [1].", [], False, "Q", "Q", "nl",
+                                          confidence=0.95)).lower()
+
+
+def test_a_quoted_nickname_with_an_abbreviation_stays_one_sentence() -> None:
+    from assistant.chunking import split_sentences
+    from assistant.release import split_complete
+
+    article = "De nepgerechtspatholoog 'Dr. Bones' kreeg 21 maanden cel. Hij ging in beroep."
+    assert [article[s:e] for s, e in split_sentences(article)] == [
+        "De nepgerechtspatholoog 'Dr. Bones' kreeg 21 maanden cel.", "Hij ging in beroep."]
+    assert split_complete("'Dr. Bones' got 21 months [1]. He") == (
+        ["'Dr. Bones' got 21 months [1]."], " He")
