@@ -123,11 +123,48 @@ def common_word(word: str) -> bool:
     return tiktoken_counter(" " + fold(word)) == 1
 
 
+@lru_cache(maxsize=1)
+def _territory_names() -> tuple[tuple[str, str], ...]:
+    """``(English, Dutch)`` name of every country and region (Babel's CLDR data), folded."""
+    from babel import Locale
+
+    en, nl = Locale.parse("en").territories, Locale.parse("nl").territories
+    return tuple((fold(en[code]), fold(nl[code])) for code in en if code in nl
+                 and not code.isdigit())
+
+
+@lru_cache(maxsize=4096)
+def country_stems(term: str) -> tuple[str, ...]:
+    """The stems, in English and Dutch, of the country ``term`` names or is made from (its
+    first five letters, or the whole of a shorter name), so that "Yemen" finds "Jemen" and
+    "Ukrainians" finds "Oekraïne"; ``()`` for a word that is no country's.
+
+    >>> country_stems("Yemen"), country_stems("Ukrainians"), country_stems("Haftar")
+    (('yemen', 'jemen'), ('ukrai', 'oekra'), ())
+    """
+    t = fold(term)
+    out: list[str] = []
+    for en, nl in _territory_names():
+        if " " in en or " " in nl:
+            continue
+        if any(t.startswith(name[:5]) and len(t) >= min(len(name), 5) for name in (en, nl)):
+            out += [stem for stem in (en[:5], nl[:5]) if stem not in out]
+    return tuple(out)
+
+
 def term_found(term: str, tokens: Iterable[str]) -> bool:
-    """Whether ``term`` (a word) loosely matches one of the folded ``tokens``."""
+    """Whether ``term`` (a word) loosely matches one of the folded ``tokens``; a country's
+    name (or a word made from it) matches its name in the other language::
+
+        >>> term_found("Yemen", words("De hulp aan Jemen"))
+        True
+    """
     t = _key(term)
     tokens = list(tokens)
     stems = DEMONYMS.get(fold(term))
+    if stems and any(tok.startswith(stem) for tok in tokens for stem in stems):
+        return True
+    stems = country_stems(term)
     if stems and any(tok.startswith(stem) for tok in tokens for stem in stems):
         return True
     for token in tokens:

@@ -12,8 +12,9 @@ is called. The sentence-splitting is pure::
     >>> item = {"answer": "Kalin met Haftar [1]. Begec was there [2].",
     ...         "citations": [{"marker": 1, "quote": "Kalin ontmoette Haftar."},
     ...                       {"marker": 2, "quote": "Begec was er."}]}
-    >>> sentences(item)
-    [('Kalin met Haftar [1].', ['Kalin ontmoette Haftar.']), ('Begec was there [2].', ['Begec was er.'])]
+    >>> sentences(item)  # doctest: +NORMALIZE_WHITESPACE
+    [('Kalin met Haftar [1].', ['Kalin ontmoette Haftar.']),
+     ('Begec was there [2].', ['Begec was er.'])]
 """
 
 from __future__ import annotations
