@@ -133,22 +133,30 @@ def _territory_names() -> tuple[tuple[str, str], ...]:
                  and not code.isdigit())
 
 
+# what English and Dutch add to a country's name (less its last vowel) to name its people or
+# make an adjective: Yemeni, Libyan, Ukrainians, Iranian, Belgian, Oekraïners, Turkse
+_PEOPLE = re.compile(r"(?:|s|n|i|an|ans|ian|ians|ese|ish|er|ers|se|sche|aan|aanse|ees)")
+
+
 @lru_cache(maxsize=4096)
 def country_stems(term: str) -> tuple[str, ...]:
-    """The stems, in English and Dutch, of the country ``term`` names or is made from (its
-    first five letters, or the whole of a shorter name), so that "Yemen" finds "Jemen" and
-    "Ukrainians" finds "Oekraïne"; ``()`` for a word that is no country's.
+    """The stems, in English and Dutch, of the country ``term`` names or names the people of
+    (its first five letters, or the whole of a shorter name), so that "Yemen" finds "Jemen"
+    and "Ukrainians" finds "Oekraïne"; ``()`` for a word that is no country's ("Francis" is
+    not France's)::
 
-    >>> country_stems("Yemen"), country_stems("Ukrainians"), country_stems("Haftar")
-    (('yemen', 'jemen'), ('ukrai', 'oekra'), ())
+        >>> country_stems("Yemen"), country_stems("Ukrainians"), country_stems("Francis")
+        (('yemen', 'jemen'), ('ukrai', 'oekra'), ())
     """
     t = fold(term)
     out: list[str] = []
     for en, nl in _territory_names():
         if " " in en or " " in nl:
             continue
-        if any(t.startswith(name[:5]) and len(t) >= min(len(name), 5) for name in (en, nl)):
-            out += [stem for stem in (en[:5], nl[:5]) if stem not in out]
+        for name in (en, nl):
+            for root in {name, name.rstrip("aeiou"), name[:-2] if name.endswith("um") else name}:
+                if len(root) >= 3 and t.startswith(root) and _PEOPLE.fullmatch(t[len(root):]):
+                    out += [stem for stem in (en[:5], nl[:5]) if stem not in out]
     return tuple(out)
 
 

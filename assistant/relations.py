@@ -34,7 +34,7 @@ from .matching import number_words_as_digits, numbers
 from .text import MARKER
 
 # how much better another number's phrase must fit the question before the answer is refused
-MARGIN = 0.0
+MARGIN = 0.05
 FOLLOWING = 3  # words read after a number: what it counts
 
 # a number in digits (with a multiplier word), a word, or a punctuation mark that ends a phrase

@@ -1,6 +1,6 @@
 """Which shown answers would the number check refuse? Offline, on recorded eval reports.
 
-    python evals/number_check_probe.py REPORT [REPORT ...] [--margin 0.0 0.02 0.05]
+    python evals/number_check_probe.py REPORT [REPORT ...] [--margin 0.0 0.02 0.05] [--split dev]
 
 For every answer a report shows, it replays ``relations.misread_number`` (the question, each
 answer sentence, the quotes that sentence cites) with EmbeddingGemma's similarity, as the
@@ -56,12 +56,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--margin", type=float, nargs="+", default=[relations.MARGIN])
     parser.add_argument("--gold", nargs="+", default=[str(ROOT / "evals" / "seeds.jsonl"),
                                                       str(ROOT / "evals" / "dpg.jsonl")])
+    parser.add_argument("--split", choices=("dev", "test", "all"), default="dev")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
     gold = {i.id: i for path in args.gold for i in load_gold(Path(path))}
     items = [it for name in args.report
              for it in json.loads(Path(name).read_text(encoding="utf-8"))["items"]
-             if not it["abstained"]]
+             if not it["abstained"] and it["id"] in gold
+             and args.split in ("all", gold[it["id"]].split)]
     bot = Assistant.from_settings(Settings.from_env())
     for margin in args.margin:
         relations.MARGIN = margin

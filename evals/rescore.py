@@ -7,11 +7,11 @@ each first answer sentence, so the figures with any abstention model follow from
 asking the chat model again: an answer whose probability is under the model's threshold is
 withdrawn before its first sentence (``calibration.withdrawn``). Items recorded before a field
 existed get it here: the gold item's ``kind`` (from ``--gold``) and the Dutch non-words of the
-answer (``language.non_words``). Several reports are pooled (one question's asks replaced by
+answer (``language.non_words``); answers are judged against the gold items as they are now. Several reports are pooled (one question's asks replaced by
 the later report's). Prints the metrics as a markdown table. Rows are filled purely::
 
     >>> from assistant.evaluation import GoldItem
-    >>> item = {"id": "q", "answer": "Deze jaar planen ze [1].", "lang": "nl",
+    >>> item = {"id": "q", "answer": "Deze jaar planen ze [1].", "lang": "nl", "answerable": True,
     ...         "abstained": False, "citations": [{"quote": "Ze plannen dit jaar."}],
     ...         "question": "Wat plannen ze?"}
     >>> fill(item, {"q": GoldItem("q", "Wat?", ("x",), kind="number")})["nonwords"]
@@ -34,11 +34,16 @@ from assistant.evaluation import GoldItem  # noqa: E402
 
 
 def fill(item: dict[str, Any], gold: Mapping[str, GoldItem]) -> dict[str, Any]:
-    """``item`` with ``tests`` and ``nonwords`` set (pure)."""
+    """``item`` with ``tests`` and ``nonwords`` set, and its answer judged again against the
+    gold item as it is now (pure)."""
+    from assistant.evaluation import is_correct
     from assistant.language import non_words
 
     out = dict(item)
-    out["tests"] = gold[item["id"]].kind if item["id"] in gold else item.get("tests", "")
+    g = gold.get(item["id"])
+    out["tests"] = g.kind if g else item.get("tests", "")
+    if g and item["answerable"]:
+        out["correct"] = not item["abstained"] and is_correct(item["answer"], g.answers, g.match)
     out["nonwords"] = [] if item["abstained"] or item.get("lang") != "nl" else non_words(
         item["answer"], [c["quote"] for c in item["citations"]] + [item["question"]])
     return out
