@@ -11,6 +11,8 @@ each complete one against the evidence before anything is shown:
   (``degenerate``); a list item named twice is shown once (``merge_repeated_items``);
 - its number must be the one its cited sentences give for what the question asks, when they
   give several (``misread``: ``relations.misread_number``);
+- a Dutch sentence with words that are no Dutch (``language.non_words``) is shown as the
+  sentences it cites, quoted, in the source's own words (``source_wording``);
 - it must be written in the question's language (``language.consistent``); a sentence that is
   not is handed to ``rewrite`` (a translation step) once and checked again; a translation that
   changes a number is not taken, and a sentence whose only fault is untranslated everyday words
@@ -51,7 +53,7 @@ from dataclasses import dataclass, field
 from .citations import align_markers, cited_numbers, markers
 from .degenerate import degenerate, merge_repeated_items
 from .grounding import unsupported_terms
-from .language import consistent, foreign_share, quote_foreign
+from .language import consistent, foreign_share, non_words, quote_foreign
 from .matching import names, numbers
 from .text import MARKER, fold
 
@@ -183,7 +185,7 @@ class SentenceGate:
         if fixed is None:
             return None, why
         if consistent(fixed, self.language):
-            return fixed, ""
+            return self._own_wording(fixed), ""
         rewritten = self.rewrite(fixed, self.language) if self.rewrite is not None else ""
         # a translation must keep every number (dev: "donderdag 6 June [4]" came back as
         # "Thursday, June 4th [4][5]", and 4 stood in the other cited sentence)
@@ -197,6 +199,18 @@ class SentenceGate:
                 and consistent(quoted, self.language)):
             return quoted, ""
         return None, "the answer is not written in the question's language"
+
+    def _own_wording(self, sentence: str) -> str:
+        """A Dutch sentence with words no Dutch writer uses (``language.non_words``: the 1.5B
+        model writes "ledde", "opvangd") is shown as the sentences it cites, in the source's
+        own words, quoted; any other sentence as it is."""
+        if self.language != "nl":
+            return sentence
+        numbers = [n for n in cited_numbers(sentence) if n in self.evidence]
+        cited = [self.evidence[n] for n in numbers]
+        if not numbers or not non_words(sentence, [*cited, self.question]):
+            return sentence
+        return source_wording(numbers, self.evidence)
 
     def needs_rewrite(self, sentence: str) -> bool:
         """Whether ``check`` would hand this sentence to ``rewrite``."""
@@ -258,6 +272,24 @@ def clean_translation(reply: str) -> str:
 # (fe4c6f2), the quoted words were 1 in 9 to 2 in 15 of the answers' words, except one removal
 # ask shown as "Duizenden [3] are on the 'vlucht geslagen' [4]." (2 in 6)
 MAX_QUOTED_SHARE = 0.25
+
+
+def source_wording(numbers: Sequence[int], evidence: Mapping[int, str]) -> str:
+    """The cited sentences (at most ``MAX_SOURCE_QUOTES``), quoted with their markers, in
+    Dutch: what is shown instead of a Dutch answer sentence the model did not write in Dutch.
+
+    >>> source_wording([3], {3: "Generaal-majoor Ilkay Altindag leidde de delegatie."})
+    'Volgens het artikel: "Generaal-majoor Ilkay Altindag leidde de delegatie" [3].'
+    >>> source_wording([1, 2], {1: "Kalin was er.", 2: "Begec ook!"})
+    'Volgens de artikelen: "Kalin was er" [1] en "Begec ook!" [2].'
+    """
+    chosen = list(numbers)[:MAX_SOURCE_QUOTES]
+    quotes = [f'"{evidence[n].strip().rstrip(".")}" {markers([n])}' for n in chosen]
+    lead = "Volgens het artikel" if len(quotes) == 1 else "Volgens de artikelen"
+    return f"{lead}: {' en '.join(quotes)}."
+
+
+MAX_SOURCE_QUOTES = 2
 
 
 def _numbers_of(sentence: str) -> list[str]:

@@ -156,3 +156,16 @@ def test_a_quoted_nickname_with_an_abbreviation_stays_one_sentence() -> None:
         "De nepgerechtspatholoog 'Dr. Bones' kreeg 21 maanden cel.", "Hij ging in beroep."]
     assert split_complete("'Dr. Bones' got 21 months [1]. He") == (
         ["'Dr. Bones' got 21 months [1]."], " He")
+
+
+def test_a_dutch_answer_with_a_non_word_is_shown_in_the_source_s_own_words() -> None:
+    evidence = {3: "Een delegatie onder leiding van generaal-majoor Ilkay Altindag bracht een "
+                   "bezoek aan Haftar."}
+    gate = SentenceGate(evidence, question="Wie leidde de delegatie?", language="nl")
+    shown = gate.feed("Generaal-majoor Ilkay Altindag [3] ledde de delegatie. ") + gate.finish()
+    assert shown == ['Volgens het artikel: "Een delegatie onder leiding van generaal-majoor '
+                     'Ilkay Altindag bracht een bezoek aan Haftar" [3].']
+    assert non_words(shown[0], list(evidence.values())) == []
+    gate = SentenceGate(evidence, question="Wie leidde de delegatie?", language="nl")
+    shown = gate.feed("Ilkay Altindag [3] leidde de delegatie. ") + gate.finish()
+    assert shown == ["Ilkay Altindag [3] leidde de delegatie."]
