@@ -7,8 +7,9 @@ each first answer sentence, so the figures with any abstention model follow from
 asking the chat model again: an answer whose probability is under the model's threshold is
 withdrawn before its first sentence (``calibration.withdrawn``). Items recorded before a field
 existed get it here: the gold item's ``kind`` (from ``--gold``) and the Dutch non-words of the
-answer (``language.non_words``); answers are judged against the gold items as they are now. Several reports are pooled (one question's asks replaced by
-the later report's). Prints the metrics as a markdown table. Rows are filled purely::
+answer (``language.non_words``); answers are judged against the gold items as they are now.
+Several reports are pooled (one question's asks replaced by the later report's). Prints the
+metrics as a markdown table. Rows are filled purely::
 
     >>> from assistant.evaluation import GoldItem
     >>> item = {"id": "q", "answer": "Deze jaar planen ze [1].", "lang": "nl", "answerable": True,
