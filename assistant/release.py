@@ -162,9 +162,12 @@ class SentenceGate:
             lead = " " if self.released else ""
             checked, why = self.check(raw.strip())
             if checked is not None and not self.released and self.accept is not None:
+                # judged as the model wrote it (the calibration was fitted on such sentences)
                 why = self.accept(checked, [n for n in cited_numbers(checked)
                                             if n in self.evidence])
                 checked = None if why else checked
+            if checked is not None:
+                checked = self._own_wording(checked)
             if checked is None:
                 self.stopped = True
                 self.reason = why
@@ -185,7 +188,7 @@ class SentenceGate:
         if fixed is None:
             return None, why
         if consistent(fixed, self.language):
-            return self._own_wording(fixed), ""
+            return fixed, ""
         rewritten = self.rewrite(fixed, self.language) if self.rewrite is not None else ""
         # a translation must keep every number (dev: "donderdag 6 June [4]" came back as
         # "Thursday, June 4th [4][5]", and 4 stood in the other cited sentence)
