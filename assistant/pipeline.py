@@ -114,7 +114,7 @@ class ChainConfig:
     max_answer_tokens: int = 256
     archive_language: str = "nl"
     retry_narrow: bool = False  # a refused first sentence: ask again on the declared sentences
-    number_check: bool = True  # relations.misread_number (needs ``similarity``)
+    number_check: bool = False  # relations.misread_number (needs ``similarity``)
     calibrator: Calibrator | None = None  # None: no calibrated abstention (signals still kept)
     # cosine of a question to sentences (EmbeddingGemma); None: that signal is left out
     similarity: Callable[[str, list[str]], list[float]] | None = None

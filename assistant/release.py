@@ -9,8 +9,9 @@ each complete one against the evidence before anything is shown:
   (``grounding.unsupported_terms``);
 - it must not repeat, restate the question, or give the question's subject as its answer
   (``degenerate``); a list item named twice is shown once (``merge_repeated_items``);
-- its number must be the one its cited sentences give for what the question asks, when they
-  give several (``misread``: ``relations.misread_number``);
+- with ``misread`` (``ASSISTANT_NUMBER_CHECK=1``, off by default), its number must be the one
+  its cited sentences give for what the question asks, when they give several
+  (``relations.misread_number``);
 - a Dutch sentence with words that are no Dutch (``language.non_words``) is shown as the
   sentences it cites, quoted, in the source's own words (``source_wording``);
 - it must be written in the question's language (``language.consistent``); a sentence that is
