@@ -21,6 +21,7 @@ comparison is pure::
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 import time
@@ -74,6 +75,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     items = [it for it in json.loads(Path(args.report).read_text(encoding="utf-8"))["items"]
              if it["signals"] and it["id"] in gold
              and args.split in ("all", gold[it["id"]].split)]
+    # in an order that mixes the kinds of asks, so that a --limit (or a stop) keeps a fair sample
+    items.sort(key=lambda it: hashlib.sha1(f"{it['id']}/{it['kind']}".encode()).hexdigest())
     if args.limit:
         items = items[:args.limit]
     settings = Settings.from_env()
