@@ -130,7 +130,7 @@ def _territory_names() -> tuple[tuple[str, str], ...]:
 
     en, nl = Locale.parse("en").territories, Locale.parse("nl").territories
     return tuple((fold(en[code]), fold(nl[code])) for code in en if code in nl
-                 and not code.isdigit())
+                 and not str(code).isdigit())
 
 
 # what English and Dutch add to a country's name (less its last vowel) to name its people or
