@@ -32,17 +32,28 @@ from collections.abc import Sequence
 from .matching import calendar_names, names, nationality_adjective, numbers, term_found
 from .text import MARKER, STOPWORDS, fold, words
 
+# adjectives of the archive's own country: its articles need not name it ("Welke Nederlandse
+# club …?" over Dutch news)
+HOME = {"nl": ("nederland", "holland", "dutch"), "en": ("english", "british", "engels", "brits")}
 
-def missing_names(question: str, evidence: Sequence[str]) -> list[str]:
-    """Names in the question that no evidence sentence mentions; an adjective of nationality
-    or language is no such name (``matching.nationality_adjective``)::
+
+def missing_names(question: str, evidence: Sequence[str], archive_language: str = "nl",
+                  ) -> list[str]:
+    """Names in the question that no evidence sentence mentions. An adjective of the archive's
+    own nationality is no such name (``HOME``); another country's adjective is (a question
+    about "the Norwegian coast" over articles that never mention Norway is about something
+    else)::
 
         >>> missing_names("Welke Nederlandse club won de beker?", ["Ajax won de beker."])
         []
+        >>> missing_names("Which French club won the cup?", ["Ajax won de beker."])
+        ['French']
     """
     tokens = set(words(" ".join(evidence)))
+    home = HOME.get(archive_language, ())
     return [n for n in names(question, skip_common=True)
-            if not nationality_adjective(n) and not term_found(n, tokens)]
+            if not (nationality_adjective(n) and fold(n).startswith(home))
+            and not term_found(n, tokens)]
 
 
 MIN_COVERAGE = 0.55  # below this, a same-language question is about something else

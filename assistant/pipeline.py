@@ -172,7 +172,7 @@ def build_chain(retriever: Retriever, chat_model: Callable[[], BaseChatModel],
             return {"early": "the archive holds nothing that matches the question"}
         # judged on everything retrieved, not only the sentences chosen for the prompt
         texts = [s.text for s in turn.candidates or turn.evidence]
-        missing = missing_names(turn.standalone, texts)
+        missing = missing_names(turn.standalone, texts, config.archive_language)
         if missing:
             return {"early": f"no article mentions {', '.join(missing)}"}
         if turn.language == config.archive_language:

@@ -82,10 +82,16 @@ def test_the_gate_refuses_a_misread_number_before_it_is_shown() -> None:
     assert shown == ["Rauwerdink played 337 international matches [1]."]
 
 
-def test_nationality_adjectives_are_not_names_the_articles_must_hold() -> None:
+def test_the_archive_s_own_nationality_is_not_a_name_the_articles_must_hold() -> None:
     evidence = ["Ajax won de beker na een zege op PSV."]
     assert missing_names("Welke Nederlandse club won de beker?", evidence) == []
-    assert missing_names("Which French club won the cup?", evidence) == []
+    assert missing_names("Which Dutch club won the cup?", evidence) == []
+    assert missing_names("Which Dutch club won the cup?", evidence, "en") == ["Dutch"]
+    # another country's adjective is: over articles that never name France, a question about
+    # a French club is about something else (a near-miss on the test split was answered when
+    # "Norwegian" was let through)
+    assert missing_names("Which French club won the cup?", evidence) == ["French"]
+    assert missing_names("Which French club won the cup?", ["Lyon is een Franse club."]) == []
     assert missing_names("Did Feyenoord win the cup?", evidence) == ["Feyenoord"]
     assert not nationality_adjective("Hassan")
     assert not nationality_adjective("Turkije")
