@@ -113,10 +113,10 @@ def parse_gold_line(line: str, where: str) -> GoldItem:
     if kind not in KINDS:
         raise GoldError(f"{where}: field 'kind' must be one of {', '.join(KINDS[1:])}, "
                         f"got {kind!r}")
-    if kind and (kind == "near_miss") == bool(answers):
-        raise GoldError(f"{where}: a near_miss item has no answers ('answers': []), a {kind} "
-                        "item has some" if kind != "near_miss" else
-                        f"{where}: a near_miss item has no answers ('answers': [])")
+    if kind == "near_miss" and answers:
+        raise GoldError(f"{where}: a near_miss item has no answers ('answers': [])")
+    if kind in ("number", "list") and not answers:
+        raise GoldError(f"{where}: a {kind} item needs 'answers'")
     try:
         history = validate_history(need("history", list, []))
     except ValueError as exc:
@@ -246,9 +246,18 @@ def score_item(item: GoldItem, answer: Answer, latency: float,
         reason=answer.reason, lang=language, kind=kind,
         consistent=None if answer.abstained else consistent(answer.text, language),
         signals=dict(answer.signals), confidence=answer.confidence, withheld=answer.withheld,
-        tests=item.kind,
-        nonwords=[] if answer.abstained or language != "nl" else
-        non_words(answer.text, [c.quote for c in answer.citations] + [item.question]))
+        tests=item.kind, nonwords=answer_non_words(answer.text, answer.abstained, language,
+                                                   [c.quote for c in answer.citations],
+                                                   item.question))
+
+
+def answer_non_words(text: str, abstained: bool, language: str | None, quotes: Sequence[str],
+                     question: str) -> list[str]:
+    """The words of a shown Dutch answer that are no Dutch (``language.non_words``; what its
+    quotes and the question hold is forgiven); none for another language or an abstention."""
+    if abstained or language != "nl":
+        return []
+    return non_words(text, [*quotes, question])
 
 
 def aggregate(results: Sequence[ItemResult], k: int) -> dict[str, float]:

@@ -240,7 +240,7 @@ def _compound(word: str, language: str) -> bool:
             continue
         for link in _LINKING:
             if head.endswith(link) and len(head) - len(link) >= 3 and zipf(
-                    head[:len(head) - len(link)] if link else head, language) >= COMPOUND_PART_ZIPF:
+                    head[:len(head) - len(link)], language) >= COMPOUND_PART_ZIPF:
                 return True
     return False
 

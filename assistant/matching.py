@@ -79,8 +79,9 @@ def _territory_prefixes() -> frozenset[str]:
 
 def nationality_adjective(word: str) -> bool:
     """Whether ``word`` is an adjective of nationality or language ("Nederlandse", "Franse",
-    "Turkish", "Dutch"): not a name an article must hold, since a Dutch article about a Dutch
-    club need not say "Nederlandse". A country's own name is a name::
+    "Turkish", "Dutch"), not a country's own name (``grounding.missing_names`` lets the
+    archive's own nationality through: a Dutch article about a Dutch club need not say
+    "Nederlandse")::
 
         >>> [w for w in ["Nederlandse", "Franse", "Turkse", "Libyan", "Dutch", "Nederland",
         ...              "Turkey", "Hassan", "Haftar"] if nationality_adjective(w)]
@@ -169,11 +170,8 @@ def term_found(term: str, tokens: Iterable[str]) -> bool:
     """
     t = _key(term)
     tokens = list(tokens)
-    stems = DEMONYMS.get(fold(term))
-    if stems and any(tok.startswith(stem) for tok in tokens for stem in stems):
-        return True
-    stems = country_stems(term)
-    if stems and any(tok.startswith(stem) for tok in tokens for stem in stems):
+    stems = DEMONYMS.get(fold(term), ()) + country_stems(term)
+    if any(tok.startswith(stem) for tok in tokens for stem in stems):
         return True
     for token in tokens:
         token = token.translate(_CROSS)

@@ -27,6 +27,7 @@ import dataclasses
 import time
 from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -253,14 +254,10 @@ def generate(chain: Chain, turn: Turn, evidence: Sequence[EvidenceSentence],
         return why
 
     similarity = chain.config.similarity
-
-    def misread(sentence: str, cited: list[str]) -> str:
-        assert similarity is not None
-        return misread_number(turn.search, sentence, cited, similarity)
-
+    misread = (partial(misread_number, turn.search, similarity=similarity)
+               if chain.config.number_check and similarity is not None else None)
     gate = SentenceGate(by_number, question=turn.standalone, language=turn.language,
-                        rewrite=chain.rewrite, accept=accept,
-                        misread=misread if chain.config.number_check and similarity else None)
+                        rewrite=chain.rewrite, accept=accept, misread=misread)
     reader = AnswerStream()
     begun = False
     for chunk in chain.model().stream(messages):

@@ -77,7 +77,8 @@ _YEAR = re.compile(r"1\d{3}|20\d{2}")
 
 
 def misread_number(question: str, sentence: str, cited: Sequence[str],
-                   similarity: Callable[[str, list[str]], list[float]]) -> str:
+                   similarity: Callable[[str, list[str]], list[float]],
+                   margin: float = MARGIN) -> str:
     """A reason to refuse ``sentence`` when another number of the ``cited`` sentences fits the
     question better than every number the sentence gives, or ``""``. A question that asks
     which year weighs the years only::
@@ -100,7 +101,7 @@ def misread_number(question: str, sentence: str, cited: Sequence[str],
     if phrases[best][0] in given:
         return ""
     own = max(s for (v, _), s in zip(phrases, scores, strict=True) if v in given)
-    if scores[best] - own <= MARGIN:
+    if scores[best] - own <= margin:
         return ""
     wrong = ", ".join(sorted(given & values))
     return (f"the answer gives {wrong}, but the cited sentence gives {phrases[best][0]} for "

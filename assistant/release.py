@@ -278,6 +278,9 @@ def clean_translation(reply: str) -> str:
 MAX_QUOTED_SHARE = 0.25
 
 
+MAX_SOURCE_QUOTES = 2
+
+
 def source_wording(numbers: Sequence[int], evidence: Mapping[int, str]) -> str:
     """The cited sentences (at most ``MAX_SOURCE_QUOTES``), quoted with their markers, in
     Dutch: what is shown instead of a Dutch answer sentence the model did not write in Dutch.
@@ -291,9 +294,6 @@ def source_wording(numbers: Sequence[int], evidence: Mapping[int, str]) -> str:
     quotes = [f'"{evidence[n].strip().rstrip(".")}" {markers([n])}' for n in chosen]
     lead = "Volgens het artikel" if len(quotes) == 1 else "Volgens de artikelen"
     return f"{lead}: {' en '.join(quotes)}."
-
-
-MAX_SOURCE_QUOTES = 2
 
 
 def _numbers_of(sentence: str) -> list[str]:

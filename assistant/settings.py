@@ -104,9 +104,8 @@ class Settings:
     # 0.918 -> 0.898, under the 0.90 target; docs/performance.md, "A second, narrower look")
     retry_narrow: int = 0
     # 1: an answer sentence whose number is not the one that, in its cited sentences, goes with
-    # what the question asks (relations.misread_number) is refused. Off: on dev with the
-    # shipped calibration it withdrew 4 wrong answers and 3 right ones (number traps: accuracy
-    # 0.604 -> 0.542, precision 0.829 -> 0.867), short of two wrong for each right one
+    # what the question asks (relations.misread_number) is refused. Off: on dev it withdraws
+    # too few wrong answers for the right ones it costs (docs/performance.md)
     number_check: int = 0
     # calibrated abstention: "off" = none (signals are still recorded), "shipped" = the
     # coefficients in assistant/data/abstention.json (fitted on the whole dev split, 192

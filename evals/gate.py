@@ -67,8 +67,9 @@ def gold_sources(*gold_files: Path) -> set[str]:
     names: set[str] = set()
     for path in gold_files:
         for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip() and not json.loads(line).get("kind"):
-                names.update(json.loads(line).get("sources", []))
+            item = json.loads(line) if line.strip() else {}
+            if item and not item.get("kind"):
+                names.update(item.get("sources", []))
     return names
 
 

@@ -66,14 +66,13 @@ def main(argv: Sequence[str] | None = None) -> int:
              and args.split in ("all", gold[it["id"]].split)]
     bot = Assistant.from_settings(Settings.from_env())
     for margin in args.margin:
-        relations.MARGIN = margin
         cut_right = cut_wrong = lost = kept = 0
         for it in items:
-            answerable = it["answerable"] and it["id"] in gold
+            answerable = it["answerable"]
             parts = sentences(it)
             cut = next((k for k, (s, cited) in enumerate(parts) if cited and
                         relations.misread_number(it["standalone_question"], s, cited,
-                                                 bot.similarity)), None)
+                                                 bot.similarity, margin)), None)
             if cut is None:
                 continue
             left = " ".join(s for s, _ in parts[:cut])

@@ -37,16 +37,15 @@ from assistant.evaluation import GoldItem  # noqa: E402
 def fill(item: dict[str, Any], gold: Mapping[str, GoldItem]) -> dict[str, Any]:
     """``item`` with ``tests`` and ``nonwords`` set, and its answer judged again against the
     gold item as it is now (pure)."""
-    from assistant.evaluation import is_correct
-    from assistant.language import non_words
+    from assistant.evaluation import answer_non_words, is_correct
 
     out = dict(item)
     g = gold.get(item["id"])
     out["tests"] = g.kind if g else item.get("tests", "")
     if g and item["answerable"]:
         out["correct"] = not item["abstained"] and is_correct(item["answer"], g.answers, g.match)
-    out["nonwords"] = [] if item["abstained"] or item.get("lang") != "nl" else non_words(
-        item["answer"], [c["quote"] for c in item["citations"]] + [item["question"]])
+    out["nonwords"] = answer_non_words(item["answer"], item["abstained"], item.get("lang"),
+                                       [c["quote"] for c in item["citations"]], item["question"])
     return out
 
 
