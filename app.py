@@ -1,6 +1,6 @@
 """Start the chat page: ``python app.py [--host H] [--port P] [--data-dir DIR]``.
 
-Wiring only: settings → ``Assistant`` → ``assistant.web.serve``. Defaults come from
+Wiring only: settings → ``Assistant`` → ``assistant.serve.web.serve``. Defaults come from
 ``ASSISTANT_HOST`` (127.0.0.1), ``ASSISTANT_PORT`` (7860) and ``ASSISTANT_DATA_DIR``.
 """
 
@@ -26,12 +26,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
-    from assistant.access import AccessError, is_loopback, page_auth
-    from assistant.api import Assistant
-    from assistant.models import ModelError
+    from assistant.ingest.store import StoreError
+    from assistant.models.weights import ModelError
+    from assistant.serve.access import AccessError, is_loopback, page_auth
+    from assistant.serve.api import Assistant
+    from assistant.serve.web import serve
     from assistant.settings import Settings, SettingsError
-    from assistant.store import StoreError
-    from assistant.web import serve
 
     try:
         settings = Settings.from_env(host=args.host, port=args.port, data_dir=args.data_dir,

@@ -37,10 +37,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "evals"))
 
-from assistant.answer import Answer  # noqa: E402
-from assistant.api import Assistant  # noqa: E402
-from assistant.evaluation import load_gold, select_split  # noqa: E402
-from assistant.llm import _model_lock  # noqa: E402
+from assistant.answer.result import Answer  # noqa: E402
+from assistant.evaluate.evaluation import load_gold, select_split  # noqa: E402
+from assistant.models.llm import _model_lock  # noqa: E402
+from assistant.serve.api import Assistant  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 
 # LangChain hub "rlm/rag-prompt", the prompt of LangChain's RAG tutorial

@@ -32,12 +32,12 @@ sys.path.insert(0, str(ROOT / "evals"))
 
 def measure(data: Path, split: str, exact_max: int | None, ef: int) -> dict[str, Any]:
     """Each question's dense neighbour ids and the fused ranking's recall@k and MRR."""
-    from assistant.api import make_embedder
-    from assistant.evaluation import load_gold, select_split
-    from assistant.language import detect_language
-    from assistant.retrieval import EXACT_MAX, Retriever
+    from assistant.evaluate.evaluation import load_gold, select_split
+    from assistant.ingest.store import ChromaStore
+    from assistant.retrieve.retrieval import EXACT_MAX, Retriever
+    from assistant.serve.api import make_embedder
     from assistant.settings import Settings
-    from assistant.store import ChromaStore
+    from assistant.text.language import detect_language
 
     settings = Settings.from_env(data_dir=data)
     store = ChromaStore.persistent(data / "chroma", settings.collection,

@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assistant.api import Assistant  # noqa: E402
+from assistant.serve.api import Assistant  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 from evals.write_corpus import DEFAULT_SRC  # noqa: E402
 

@@ -3,7 +3,7 @@
     python bench/embedding_backends.py [--n 200] [--backends torch onnx onnx-int8 openvino]
 
 Needs ``optimum-onnx[onnxruntime]`` / ``optimum-intel[openvino]`` (not project dependencies: run
-it in a separate venv, see docs/performance.md). Each backend is exported offline from the
+it in a separate venv, see docs/journal.md). Each backend is exported offline from the
 local model folder into ``--work``; the same ~160-token pieces of the DpgMedia2019 corpus are
 encoded with the ``document`` prompt, batch 16, 2 threads. Prints chunks/s, the ratio to torch,
 and the cosine between each backend's vectors and torch's (1.0 = identical).
@@ -20,8 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
-CORPUS = (Path(__file__).resolve().parent.parent.parent
-          / "shared/corpora/dpgmedia2019/articles.jsonl")
+from assistant.settings import Settings
+
+CORPUS = Settings.from_env().corpus  # ASSISTANT_CORPUS
 
 
 def texts(n: int) -> list[str]:

@@ -21,10 +21,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assistant.api import Assistant
-from assistant.chunking import chunk_text
-from assistant.documents import article_files, load_article
-from assistant.ingest import embedding_text
+from assistant.ingest.chunking import chunk_text
+from assistant.ingest.documents import article_files, load_article
+from assistant.ingest.indexing import embedding_text
+from assistant.serve.api import Assistant
 from assistant.settings import Settings
 from evals.write_corpus import DEFAULT_SRC, write_corpus
 

@@ -75,7 +75,7 @@ def main() -> None:
     parser.add_argument("--flash-attn", type=int, nargs="+", choices=[0, 1], default=[0, 1])
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
-    from assistant.models import CHAT_MODELS, resolve
+    from assistant.models.weights import CHAT_MODELS, resolve
     from assistant.settings import Settings
 
     settings = Settings.from_env()

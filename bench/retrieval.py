@@ -29,13 +29,14 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from assistant.api import make_embedder
-from assistant.chunking import chunk_text, tiktoken_counter
-from assistant.documents import article_files, load_article
-from assistant.ingest import chunk_metadata, embedding_text
-from assistant.retrieval import Retriever
+from assistant.ingest.chunking import chunk_text
+from assistant.ingest.documents import article_files, load_article
+from assistant.ingest.indexing import chunk_metadata, embedding_text
+from assistant.ingest.store import ChromaStore, ChunkRecord
+from assistant.retrieve.retrieval import Retriever
+from assistant.serve.api import make_embedder
 from assistant.settings import Settings
-from assistant.store import ChromaStore, ChunkRecord
+from assistant.text.tokens import tiktoken_counter
 from evals.write_corpus import DEFAULT_SRC, write_corpus
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -4,10 +4,10 @@
 
 For every row of a calibration-off dev report that reached a first answer sentence, it embeds
 that sentence with EmbeddingGemma and adds four candidate signals to the shipped twelve
-(``calibration.FEATURES``): the sentence's similarity to the sentences it cites (``document``
+(``confidence.FEATURES``): the sentence's similarity to the sentences it cites (``document``
 prompt on both sides, and the model's ``STS`` prompt), and the question's similarity to the
 sentence (``query`` against ``document``, and ``STS`` on both). It prints each signal's AUC
-alone, then the held-out AUC of the shipped fit (``calibration.held_out``)
+alone, then the held-out AUC of the shipped fit (``calibrate.held_out``)
 with and without them, over ``--runs`` shuffled 10-fold splits. No chat model is called; the
 report's recorded signals are used as they are. The row-building is pure::
 
@@ -36,9 +36,9 @@ SIGNALS = ("ans_support_doc", "ans_support_sts", "ans_qsim", "ans_qsim_sts")
 def answer_row(item: dict[str, Any]) -> tuple[str, str, list[str]]:
     """``(question, first answer sentence without markers, the quotes it cites)``: what the
     calibration judged (its first sentence; all the answer's quotes if that cites none)."""
-    from assistant.citations import cited_numbers
-    from assistant.release import split_complete
-    from assistant.text import MARKER
+    from assistant.checks.citations import cited_numbers
+    from assistant.checks.release import split_complete
+    from assistant.text.words import MARKER
 
     done, _ = split_complete(item["answer"] + " ")
     first = done[0] if done else item["answer"]
@@ -51,12 +51,12 @@ def answer_row(item: dict[str, Any]) -> tuple[str, str, list[str]]:
 
 def held_out_auc(rows: Sequence[dict[str, float]], labels: Sequence[bool],
                  features: Sequence[str], runs: int) -> tuple[float, float]:
-    """Mean and spread of the AUC of ``calibration.held_out`` (each row scored by a model
+    """Mean and spread of the AUC of ``calibrate.held_out`` (each row scored by a model
     fitted without it, on ``features``) over ``runs`` shufflings of the rows."""
     import numpy as np
     from sklearn.metrics import roc_auc_score
 
-    from assistant.calibration import held_out
+    from assistant.evaluate.calibrate import held_out
 
     aucs = []
     for run in range(runs):
@@ -70,9 +70,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from sklearn.metrics import roc_auc_score
 
     sys.path.insert(0, str(ROOT))
-    from assistant.calibration import FEATURES
-    from assistant.embeddings import SentenceTransformerEmbedder
-    from assistant.models import EMBEDDING_MODELS, resolve
+    from assistant.checks.confidence import FEATURES
+    from assistant.models.embeddings import SentenceTransformerEmbedder
+    from assistant.models.weights import EMBEDDING_MODELS, resolve
     from assistant.settings import Settings
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])

@@ -8,7 +8,7 @@ places, none from a gold set: a short conversation and a question that points ba
 pipeline's condense step does, and the script prints the model's reply, the rewrite the
 pipeline takes (``followup.clean_rewrite``: the question itself when ``adds_nothing`` refuses
 the reply), whether the reply was still a question, and the share of replies taken. Whether a
-rewrite resolved its referent is read by eye (docs/performance.md has the counts). The
+rewrite resolved its referent is read by eye (docs/journal.md has the counts). The
 tallying is pure::
 
     >>> counts = tally([{"lang": "nl", "question_kept": True, "taken": False},
@@ -49,11 +49,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     sys.path.insert(0, str(ROOT))
     from langchain_core.messages import HumanMessage
 
-    from assistant import prompts
-    from assistant.api import make_chat_model
-    from assistant.followup import clean_rewrite, format_history
-    from assistant.language import LANGUAGE_NAMES, detect_language
+    from assistant.answer import prompts
+    from assistant.retrieve.followup import clean_rewrite, format_history
+    from assistant.serve.api import make_chat_model
     from assistant.settings import Settings
+    from assistant.text.language import LANGUAGE_NAMES, detect_language
 
     chat = make_chat_model(Settings.from_env())
     rows = []

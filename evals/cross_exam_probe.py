@@ -35,9 +35,9 @@ def verdict(first: str, second: str, second_evidence: Sequence[int], question: s
     """``same``, ``not found`` (the second reply declares no evidence or refuses), ``other
     number`` (a number of the first answer is missing from the second) or ``other name`` (no
     name of the first answer, outside the question, is in the second)."""
-    from assistant.matching import names, numbers, term_found
-    from assistant.release import refuses
-    from assistant.text import MARKER, words
+    from assistant.checks.release import refuses
+    from assistant.text.matching import names, numbers, term_found
+    from assistant.text.words import MARKER, words
 
     if not second_evidence or refuses(second) or not second.strip():
         return "not found"
@@ -55,14 +55,14 @@ def verdict(first: str, second: str, second_evidence: Sequence[int], question: s
 
 def main(argv: Sequence[str] | None = None) -> int:
     sys.path.insert(0, str(ROOT))
-    from assistant.api import make_chat_model
-    from assistant.citations import cited_numbers
-    from assistant.evaluation import load_gold
-    from assistant.evidence import EvidenceSentence
-    from assistant.pipeline import answer_messages
-    from assistant.release import split_complete
+    from assistant.answer.pipeline import answer_messages
+    from assistant.checks.citations import cited_numbers
+    from assistant.checks.release import split_complete
+    from assistant.evaluate.evaluation import load_gold
+    from assistant.models.structured import REPLY_SCHEMA, parse_reply
+    from assistant.retrieve.evidence import EvidenceSentence
+    from assistant.serve.api import make_chat_model
     from assistant.settings import Settings
-    from assistant.structured import REPLY_SCHEMA, parse_reply
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("report")

@@ -41,20 +41,20 @@ class Way(NamedTuple):
 def main() -> None:
     from gate import gate_dir
 
-    from assistant.api import Assistant
-    from assistant.evaluation import is_correct, load_gold, select_split
-    from assistant.evidence import (
+    from assistant.checks.grounding import content_words, share_found
+    from assistant.evaluate.evaluation import is_correct, load_gold, select_split
+    from assistant.models.weights import CHAT_MODELS, resolve
+    from assistant.retrieve.evidence import (
         blend_scores,
         candidate_sentences,
         format_evidence,
         number_evidence,
         select_sentences,
     )
-    from assistant.grounding import content_words, share_found
-    from assistant.language import detect_language
-    from assistant.models import CHAT_MODELS, resolve
+    from assistant.serve.api import Assistant
     from assistant.settings import Settings
-    from assistant.text import words
+    from assistant.text.language import detect_language
+    from assistant.text.words import words
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", default="dev")

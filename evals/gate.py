@@ -20,12 +20,10 @@ import re
 import shutil
 from pathlib import Path
 
+from assistant.settings import Settings
+
 ROOT = Path(__file__).resolve().parent.parent
-# the DpgMedia2019 articles (public repository dpgmedia/partisan-news2019, file
-# dpgMedia2019-articles-byarticle-all.jsonl): ASSISTANT_CORPUS, or the folder beside the
-# repository where CI keeps it
-DPG = Path(os.environ.get("ASSISTANT_CORPUS")
-           or ROOT.parent / "shared/corpora/dpgmedia2019/articles.jsonl")
+DPG = Settings.from_env().corpus  # ASSISTANT_CORPUS
 CORPUS_HINT = ("the DpgMedia2019 corpus: set ASSISTANT_CORPUS to a copy of "
                "dpgMedia2019-articles-byarticle-all.jsonl from the public repository "
                "github.com/dpgmedia/partisan-news2019")

@@ -31,8 +31,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def sentences(item: dict[str, Any]) -> list[tuple[str, list[str]]]:
     """``(sentence, the quotes it cites)`` for each sentence of a shown answer."""
-    from assistant.citations import cited_numbers
-    from assistant.release import split_complete
+    from assistant.checks.citations import cited_numbers
+    from assistant.checks.release import split_complete
 
     done, rest = split_complete(item["answer"] + " ")
     quotes = {c["marker"]: c["quote"] for c in item["citations"]}
@@ -46,9 +46,9 @@ def sentences(item: dict[str, Any]) -> list[tuple[str, list[str]]]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     sys.path.insert(0, str(ROOT))
-    from assistant import relations
-    from assistant.api import Assistant
-    from assistant.evaluation import is_correct, load_gold
+    from assistant.checks import relations
+    from assistant.evaluate.evaluation import is_correct, load_gold
+    from assistant.serve.api import Assistant
     from assistant.settings import Settings
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])

@@ -14,7 +14,7 @@ Printed: accuracy over the items asked, and, given ``--report`` (an eval report 
 split), the real path's accuracy on the same items, so the two differ only in the evidence.
 The choice of sentences is pure::
 
-    >>> from assistant.evidence import EvidenceSentence
+    >>> from assistant.retrieve.evidence import EvidenceSentence
     >>> def s(n, text, src="a.md"):
     ...     return EvidenceSentence(n, text, src, src, "", None, 0, 0, "c")
     >>> cands = [s(1, "Het regende."), s(2, "Hij werd 23."), s(3, "Ook 23 in b.", "b.md")]
@@ -36,8 +36,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "evals"))
 
-from assistant.evaluation import is_correct  # noqa: E402
-from assistant.evidence import EvidenceSentence  # noqa: E402
+from assistant.evaluate.evaluation import is_correct  # noqa: E402
+from assistant.retrieve.evidence import EvidenceSentence  # noqa: E402
 
 MAX_GOLD = 4  # gold sentences shown at most (a list answer may need several)
 
@@ -57,9 +57,9 @@ def main() -> None:
     from gate import gate_dir
     from langchain_core.runnables import RunnableLambda
 
-    from assistant.api import Assistant
-    from assistant.evaluation import load_gold, select_split
-    from assistant.pipeline import Chain, Turn, answer_messages, collect, stream_answer
+    from assistant.answer.pipeline import Chain, Turn, answer_messages, collect, stream_answer
+    from assistant.evaluate.evaluation import load_gold, select_split
+    from assistant.serve.api import Assistant
     from assistant.settings import Settings
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -4,7 +4,7 @@
         --pool evals/calibration/dev-8108a97.json ... [--runs 10] [--precision 0.75]
 
 The first report is scored: each of its answers gets a probability from a model fitted
-without any row of that question (its own run's or the pooled runs'; ``calibration.held_out``
+without any row of that question (its own run's or the pooled runs'; ``calibrate.held_out``
 with the rows grouped by question), once fitted on that report alone and once on it with the
 ``--pool`` reports, over ``--runs`` shufflings of the questions. It prints the AUC and the
 report's figures at the operating point for ``--precision`` (chosen on those held-out
@@ -39,8 +39,8 @@ def scored(target: list[dict[str, Any]], pool: list[dict[str, Any]], runs: int,
     import numpy as np
     from sklearn.metrics import roc_auc_score
 
-    from assistant.calibration import held_out, operating_point, withdrawn
-    from assistant.evaluation import ItemResult, aggregate
+    from assistant.evaluate.calibrate import held_out, operating_point, withdrawn
+    from assistant.evaluate.evaluation import ItemResult, aggregate
 
     rows = [it for it in target + pool if it["signals"]]  # target's rows first
     keys = {k: n for n, k in enumerate(sorted({question(it) for it in rows}))}

@@ -5,13 +5,13 @@
 A report of ``assistant eval`` run with ``ASSISTANT_CALIBRATION=off`` records the signals of
 each first answer sentence, so the figures with any abstention model follow from it without
 asking the chat model again: an answer whose probability is under the model's threshold is
-withdrawn before its first sentence (``calibration.withdrawn``). Items recorded before a field
+withdrawn before its first sentence (``calibrate.withdrawn``). Items recorded before a field
 existed get it here: the gold item's ``kind`` (from ``--gold``) and the Dutch non-words of the
 answer (``language.non_words``); answers are judged against the gold items as they are now.
 Several reports are pooled (one question's asks replaced by the later report's). Prints the
 metrics as a markdown table. Rows are filled purely::
 
-    >>> from assistant.evaluation import GoldItem
+    >>> from assistant.evaluate.evaluation import GoldItem
     >>> item = {"id": "q", "answer": "Deze jaar planen ze [1].", "lang": "nl", "answerable": True,
     ...         "abstained": False, "citations": [{"quote": "Ze plannen dit jaar."}],
     ...         "question": "Wat plannen ze?"}
@@ -31,13 +31,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assistant.evaluation import GoldItem  # noqa: E402
+from assistant.evaluate.evaluation import GoldItem  # noqa: E402
 
 
 def fill(item: dict[str, Any], gold: Mapping[str, GoldItem]) -> dict[str, Any]:
     """``item`` with ``tests`` and ``nonwords`` set, and its answer judged again against the
     gold item as it is now (pure)."""
-    from assistant.evaluation import answer_non_words, is_correct
+    from assistant.evaluate.evaluation import answer_non_words, is_correct
 
     out = dict(item)
     g = gold.get(item["id"])
@@ -50,10 +50,10 @@ def fill(item: dict[str, Any], gold: Mapping[str, GoldItem]) -> dict[str, Any]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from assistant.api import load_calibrator
-    from assistant.calibration import withdrawn
-    from assistant.evaluation import ItemResult, aggregate, load_gold
-    from assistant.reports import markdown_table
+    from assistant.evaluate.calibrate import withdrawn
+    from assistant.evaluate.evaluation import ItemResult, aggregate, load_gold
+    from assistant.evaluate.reports import markdown_table
+    from assistant.serve.api import load_calibrator
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("report", nargs="+")

@@ -1,6 +1,6 @@
 """Write ``assistant/data/title_words_nl.json``: Dutch words a news archive writes in lower case.
 
-    python evals/title_words.py [--src ../shared/corpora/dpgmedia2019/articles.jsonl]
+    python evals/title_words.py [--src ARTICLES_JSONL]   # default: ASSISTANT_CORPUS
                                 [--out assistant/data/title_words_nl.json]
 
 A capitalised Dutch word in an English answer is a name ("Enschede", "Buma", "Schot") or a
@@ -32,8 +32,10 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
+from assistant.settings import Settings
+
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SRC = ROOT.parent / "shared/corpora/dpgmedia2019/articles.jsonl"
+DEFAULT_SRC = Settings.from_env().corpus  # ASSISTANT_CORPUS
 DEFAULT_OUT = ROOT / "assistant" / "data" / "title_words_nl.json"
 MIN_LOWER_SHARE = 0.5  # "mostly in lower case"
 MIN_SEEN = 3

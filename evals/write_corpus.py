@@ -1,6 +1,6 @@
 """Write the DpgMedia2019 articles out as one file per article, for `assistant ingest` / `--docs`.
 
-    python evals/write_corpus.py [--src ../shared/corpora/dpgmedia2019/articles.jsonl]
+    python evals/write_corpus.py [--src ARTICLES_JSONL]   # default: ASSISTANT_CORPUS
                                  [--out /tmp/dpg] [--limit N] [--copies K]
 
 Each file is ``<id>.md``: a ``date YYYY-MM-DD`` lead, the title as a ``#`` heading, the text.
@@ -14,8 +14,9 @@ import argparse
 import json
 from pathlib import Path
 
-DEFAULT_SRC = (Path(__file__).resolve().parent.parent.parent
-               / "shared/corpora/dpgmedia2019/articles.jsonl")
+from assistant.settings import Settings
+
+DEFAULT_SRC = Settings.from_env().corpus  # ASSISTANT_CORPUS
 
 
 def write_corpus(src: Path, out: Path, limit: int | None = None, copies: int = 1) -> int:

@@ -46,7 +46,7 @@ class HashEmbedder:
         self.calls: list[int] = []  # batch sizes seen by embed_documents
 
     def _vector(self, text: str) -> np.ndarray:
-        from assistant.text import words
+        from assistant.text.words import words
 
         v = np.zeros(self.dim, dtype=np.float32)
         for w in words(text):
@@ -130,8 +130,8 @@ def settings(tmp_path: Path) -> Any:
 @pytest.fixture
 def make_assistant(settings: Any) -> Callable[..., Any]:
     """Build an Assistant on a real Chroma store in tmp_path with fake models."""
-    from assistant.api import Assistant
-    from assistant.store import ChromaStore
+    from assistant.ingest.store import ChromaStore
+    from assistant.serve.api import Assistant
 
     def make(script: Any = (), **overrides: Any) -> Any:
         s = settings.replace(**overrides) if overrides else settings
@@ -156,8 +156,8 @@ def seed_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def real_assistant(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    from assistant.api import Assistant
-    from assistant.models import ModelError
+    from assistant.models.weights import ModelError
+    from assistant.serve.api import Assistant
     from assistant.settings import Settings
 
     settings = Settings.from_env(data_dir=tmp_path_factory.mktemp("real") / "data")

@@ -24,10 +24,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from conftest import HashEmbedder
 
-from assistant import ingest
-from assistant.chunking import tiktoken_counter
+from assistant.ingest import indexing as ingest
+from assistant.ingest.store import ChromaStore
 from assistant.settings import Settings
-from assistant.store import ChromaStore
+from assistant.text.tokens import tiktoken_counter
 
 WRITES = ("upsert", "put_sentences", "put_manifest", "remove_manifest", "delete_document",
           "bump_generation")

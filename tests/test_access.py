@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from conftest import ROOT, free_port
 
-from assistant.access import AccessError, page_auth
+from assistant.serve.access import AccessError, page_auth
 from assistant.settings import Settings, SettingsError
 
 
@@ -45,7 +45,7 @@ def test_app_refuses_to_start_on_a_public_address_without_auth(tmp_path: Path) -
 def test_page_with_auth_asks_for_the_password(make_assistant: Any) -> None:
     from gradio_client import Client
 
-    from assistant.web import serve
+    from assistant.serve.web import serve
 
     port = free_port()
     page = serve(make_assistant(), host="127.0.0.1", port=port, block=False,

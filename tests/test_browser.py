@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from conftest import ROOT, SEED_FILE, SEEDS, free_port
 
-from assistant.text import fold
+from assistant.text.words import fold
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
 
@@ -41,7 +41,7 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     base = tmp_path_factory.mktemp("app")
     env = {**os.environ, "ASSISTANT_DATA_DIR": str(base / "data"),
            "GRADIO_ANALYTICS_ENABLED": "False", "ANONYMIZED_TELEMETRY": "False"}
-    subprocess.run([sys.executable, "-m", "assistant.cli", "ingest", str(SEEDS)], env=env,
+    subprocess.run([sys.executable, "-m", "assistant.serve.cli", "ingest", str(SEEDS)], env=env,
                    check=True, capture_output=True)
     port = free_port()
     log = (base / "app.log").open("w")

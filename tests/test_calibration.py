@@ -18,14 +18,15 @@ from langchain_core.messages import AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk
 from test_pipeline import number_of, reply
 
-from assistant import cli
-from assistant.answer import Answer
-from assistant.api import Assistant, load_calibrator
-from assistant.calibration import DEFAULT_PATH, FEATURES, Calibrator, fit, held_out
-from assistant.evaluation import ItemResult
-from assistant.llm import closing_probability
+from assistant.answer.result import Answer
+from assistant.checks.confidence import DEFAULT_PATH, FEATURES, Calibrator
+from assistant.evaluate.calibrate import fit, held_out
+from assistant.evaluate.evaluation import ItemResult
+from assistant.ingest.store import ChromaStore
+from assistant.models.llm import closing_probability
+from assistant.serve import cli
+from assistant.serve.api import Assistant, load_calibrator
 from assistant.settings import SettingsError
-from assistant.store import ChromaStore
 
 
 def rows(n: int, seed: int = 0) -> tuple[list[dict[str, float]], list[bool]]:

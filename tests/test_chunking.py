@@ -7,7 +7,8 @@ import itertools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.chunking import chunk_text, split_sentences, tiktoken_counter
+from assistant.ingest.chunking import chunk_text, split_sentences
+from assistant.text.tokens import tiktoken_counter
 
 
 def words(text: str) -> int:
@@ -17,7 +18,7 @@ def words(text: str) -> int:
 def test_seed_sentences_are_split_at_sentence_ends() -> None:
     from conftest import SEED_FILE
 
-    from assistant.documents import parse_article
+    from assistant.ingest.documents import parse_article
 
     article = parse_article(SEED_FILE.read_text(encoding="utf-8"), SEED_FILE.name)
     spans = split_sentences(article.text)

@@ -7,10 +7,10 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assistant.citations import align_markers, cited_numbers, parse_markers
-from assistant.followup import clean_rewrite, needs_rewrite, validate_history
-from assistant.grounding import missing_names, unsupported_terms
-from assistant.structured import AnswerStream, parse_reply
+from assistant.checks.citations import align_markers, cited_numbers, parse_markers
+from assistant.checks.grounding import missing_names, unsupported_terms
+from assistant.models.structured import AnswerStream, parse_reply
+from assistant.retrieve.followup import clean_rewrite, needs_rewrite, validate_history
 
 EVIDENCE = {
     1: "De directeur van de MIT, Ibrahim Kalin, had in Benghazi een ontmoeting met Haftar.",

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from conftest import SEED_FILE
 
-from assistant import cli
+from assistant.serve import cli
 
 
 @pytest.fixture

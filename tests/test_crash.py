@@ -13,9 +13,9 @@ import pytest
 from conftest import ROOT, SEED_FILE, HashEmbedder, ScriptedChat
 from test_pipeline import number_of, reply
 
-from assistant.api import Assistant
+from assistant.ingest.store import ChromaStore
+from assistant.serve.api import Assistant
 from assistant.settings import Settings
-from assistant.store import ChromaStore
 
 HELPER = ROOT / "tests" / "kill_ingest.py"
 TOWNS = ["Zwolle", "Deventer", "Leiden", "Tilburg", "Assen"]

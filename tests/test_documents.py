@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import SEED_FILE
 
-from assistant.documents import ArticleError, article_files, load_article, parse_article
+from assistant.ingest.documents import ArticleError, article_files, load_article, parse_article
 
 
 def test_seed_article_parses_date_title_and_text() -> None:

@@ -9,9 +9,8 @@ from typing import Any
 import pytest
 from conftest import ROOT, SEED_FILE
 
-from assistant import cli
-from assistant.answer import Answer, Citation
-from assistant.evaluation import (
+from assistant.answer.result import Answer, Citation
+from assistant.evaluate.evaluation import (
     Evaluator,
     GoldError,
     GoldItem,
@@ -22,7 +21,8 @@ from assistant.evaluation import (
     select_split,
     unknown_sources,
 )
-from assistant.reports import markdown_report, report_data
+from assistant.evaluate.reports import markdown_report, report_data
+from assistant.serve import cli
 
 
 def write(tmp_path: Path, lines: list[str]) -> Path:
@@ -107,7 +107,7 @@ def test_eval_command_writes_json_markdown_and_plot(make_assistant: Any, seed_di
                                                     monkeypatch: pytest.MonkeyPatch,
                                                     capsys: pytest.CaptureFixture[str]) -> None:
     bot = make_assistant(lambda p: json.dumps({"evidence": [1], "answer": "Ibrahim Kalin [1]."}))
-    monkeypatch.setattr("assistant.api.Assistant.from_settings", lambda settings: bot)
+    monkeypatch.setattr("assistant.serve.api.Assistant.from_settings", lambda settings: bot)
     gold = write(tmp_path, [
         json.dumps({"id": "a", "question": "Who met Haftar in Benghazi?", "answers": ["Kalin"],
                     "sources": [SEED_FILE.name, "missing.txt"]}),

@@ -7,14 +7,14 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assistant.evidence import (
+from assistant.ingest.store import ChunkRecord
+from assistant.retrieve.evidence import (
     EvidenceSentence,
     candidate_sentences,
     gap_chunk_ids,
     number_evidence,
     select_sentences,
 )
-from assistant.store import ChunkRecord
 
 WORDS = ["Kalin", "Haftar", "Begec", "haven", "schip", "Hij", "Ook", "They", "met", "left"]
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from test_pipeline import number_of, reply
 
-from assistant.documents import ArticleError, load_articles
+from assistant.ingest.documents import ArticleError, load_articles
 
 PAGE = """<!doctype html><html lang="nl"><head>
 <title>Rotterdam opent nieuwe Maasbrug | Het Dagblad</title>
@@ -190,7 +190,7 @@ def test_a_broken_export_keeps_its_stored_rows_and_a_shorter_one_removes_rows(
 
 def test_csv_export_fields_come_from_settings(make_assistant: Any, settings: Any,
                                              tmp_path: Path) -> None:
-    from assistant.api import Assistant
+    from assistant.serve.api import Assistant
 
     folder = tmp_path / "csv"
     folder.mkdir()

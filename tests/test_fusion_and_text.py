@@ -5,10 +5,10 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assistant.fusion import fusion_weights, weighted_rrf
-from assistant.language import detect_language
-from assistant.matching import numbers
-from assistant.retrieval import keyword_tokens
+from assistant.retrieve.fusion import fusion_weights, weighted_rrf
+from assistant.retrieve.retrieval import keyword_tokens
+from assistant.text.language import detect_language
+from assistant.text.matching import numbers
 
 
 def test_equal_weights_is_plain_rrf() -> None:
@@ -55,8 +55,8 @@ def test_keyword_tokens_fold_and_drop_function_words() -> None:
 
 
 def test_bm25_date_range_masks_scores() -> None:
-    from assistant.retrieval import BM25Index
-    from assistant.store import ChunkRecord
+    from assistant.ingest.store import ChunkRecord
+    from assistant.retrieve.retrieval import BM25Index
 
     records = [ChunkRecord(f"c{i}", f"haven Benghazi schip {i}", {"date_int": d})
                for i, d in enumerate([20250101, 20250826, 20251231, 0])]

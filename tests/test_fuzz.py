@@ -9,12 +9,18 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assistant.citations import align_markers, cited_numbers
-from assistant.documents import SUFFIXES, ArticleError, load_article, normalise, parse_article
-from assistant.evaluation import GoldError, load_gold
-from assistant.sources import link_markers, paragraph_around
-from assistant.structured import AnswerStream, parse_reply
-from assistant.uploads import safe_name
+from assistant.checks.citations import align_markers, cited_numbers
+from assistant.evaluate.evaluation import GoldError, load_gold
+from assistant.ingest.documents import (
+    SUFFIXES,
+    ArticleError,
+    load_article,
+    normalise,
+    parse_article,
+)
+from assistant.ingest.uploads import safe_name
+from assistant.models.structured import AnswerStream, parse_reply
+from assistant.serve.sources import link_markers, paragraph_around
 
 ANY_TEXT = st.text(st.characters(codec="utf-8"), max_size=400)
 ARTICLE_TEXT = st.one_of(

@@ -14,6 +14,8 @@ import numpy as np
 import pytest
 from conftest import SEED_FILE
 
+from assistant.ingest.indexing import _titled
+
 
 def test_second_ingest_embeds_nothing(make_assistant: Any, seed_dir: Path) -> None:
     bot = make_assistant()
@@ -29,7 +31,7 @@ def test_second_ingest_embeds_nothing(make_assistant: Any, seed_dir: Path) -> No
 
 def test_stored_chunks_keep_metadata_and_exact_offsets(make_assistant: Any,
                                                        seed_dir: Path) -> None:
-    from assistant.documents import parse_article
+    from assistant.ingest.documents import parse_article
 
     bot = make_assistant()
     bot.ingest(seed_dir)
@@ -71,9 +73,8 @@ def test_changed_file_replaces_its_chunks_and_deleted_file_is_removed(
 
 def test_a_new_sentence_splitter_chunks_stored_articles_again(
         make_assistant: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import assistant.chunking
-    import assistant.ingest
-    from assistant.chunking import split_sentences
+    import assistant.ingest.chunking
+    from assistant.ingest.chunking import split_sentences
 
     folder = tmp_path / "arts"
     folder.mkdir()
@@ -84,8 +85,8 @@ def test_a_new_sentence_splitter_chunks_stored_articles_again(
     (folder / "a.txt").write_text(text)
     bot = make_assistant()
     with monkeypatch.context() as m:  # an older splitter: every period ends a sentence
-        m.setattr(assistant.chunking, "SPLITTER_VERSION", 1)
-        m.setattr(assistant.chunking, "split_sentences", lambda t: [
+        m.setattr(assistant.ingest.chunking, "SPLITTER_VERSION", 1)
+        m.setattr(assistant.ingest.chunking, "split_sentences", lambda t: [
             x.span() for x in re.finditer(r"\S.*?[.!](?=\s|$)", t)])
         bot.ingest(folder)
     old_ids = {r.id for r in bot.store.iter_records()}
@@ -101,7 +102,7 @@ def test_a_new_sentence_splitter_chunks_stored_articles_again(
     assert f"{report.chunks_reused} unchanged chunks kept their vectors" in report.summary()
     records = list(bot.store.iter_records())
     assert not old_ids & {r.id for r in records}
-    fresh = bot.embedder.embed_documents([assistant.ingest._titled(r.metadata["title"], r.text)
+    fresh = bot.embedder.embed_documents([_titled(r.metadata["title"], r.text)
                                           for r in records])
     assert np.allclose(bot.store.vectors([r.id for r in records]), fresh)
     assert sorted({tuple(x) for r in records for x in json.loads(r.metadata["sentences"])}) == \
@@ -112,7 +113,6 @@ def test_a_new_sentence_splitter_chunks_stored_articles_again(
 
 def test_an_edited_article_embeds_only_the_chunks_whose_text_changed(
         make_assistant: Any, tmp_path: Path) -> None:
-    import assistant.ingest
 
     folder = tmp_path / "arts"
     folder.mkdir()
@@ -130,7 +130,7 @@ def test_an_edited_article_embeds_only_the_chunks_whose_text_changed(
     assert report.updated == ["a.txt"] and report.rechunked == []
     assert report.chunks_embedded == len(changed) >= 1
     assert report.chunks_reused == len(records) - len(changed) > 0
-    fresh = bot.embedder.embed_documents([assistant.ingest._titled(r.metadata["title"], r.text)
+    fresh = bot.embedder.embed_documents([_titled(r.metadata["title"], r.text)
                                           for r in records])
     assert np.allclose(bot.store.vectors([r.id for r in records]), fresh)
 
@@ -191,7 +191,7 @@ def test_ingesting_another_folder_keeps_the_first(make_assistant: Any, seed_dir:
 
 def test_interrupted_ingest_is_completed_without_duplicates(make_assistant: Any,
                                                             seed_dir: Path) -> None:
-    from assistant import ingest as ingest_module
+    from assistant.ingest import indexing as ingest_module
 
     bot = make_assistant()
     original = ingest_module.EMBED_GROUP

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from conftest import SEED_FILE, SEEDS
 
-from assistant.documents import parse_article
-from assistant.text import fold
+from assistant.ingest.documents import parse_article
+from assistant.text.words import fold
 
 pytestmark = pytest.mark.integration
 
@@ -75,7 +75,7 @@ def test_html_pdf_and_export_articles_are_answered_from_the_right_file(
     (made by tests/test_formats.py's helpers)."""
     from test_formats import PAGE, PDF_LINES, ROWS, make_pdf, write_jsonl
 
-    from assistant.api import Assistant, make_store
+    from assistant.serve.api import Assistant, make_store
 
     (seed_dir / "brug.html").write_text(PAGE, encoding="utf-8")
     make_pdf(seed_dir / "haven.pdf", PDF_LINES)
@@ -97,7 +97,7 @@ def test_html_pdf_and_export_articles_are_answered_from_the_right_file(
 def ambassador_replies(bot: Any, *updates: dict[str, Any]) -> list[str]:
     """The raw reply to one short question from the chat model changed by each of ``updates``
     (``{}``: as configured)."""
-    from assistant.structured import REPLY_SCHEMA
+    from assistant.models.structured import REPLY_SCHEMA
 
     turn = bot.chain.prepare.invoke(
         bot._turn("Who is Turkey's ambassador to Libya?", None, None, None, ()))
@@ -112,8 +112,8 @@ def test_the_reply_opening_read_with_the_prompt_changes_no_reply(real_assistant:
     prompt must be what ``create_chat_completion`` sends, so the reply is a whole JSON reply
     that picks the same evidence and the same answer. (Reading 5 tokens in one batch may change
     the wording elsewhere; on this short question it does not.)"""
-    from assistant.llm import REPLY_START
-    from assistant.structured import parse_reply
+    from assistant.models.llm import REPLY_START
+    from assistant.models.structured import parse_reply
 
     replies = ambassador_replies(real_assistant, {}, {"prefill_reply": False})
     assert all(r.startswith(REPLY_START) and r.rstrip().endswith("}") for r in replies), replies
@@ -125,8 +125,8 @@ def test_flash_attention_changes_no_reply(real_assistant: Any) -> None:
     """The model loaded with llama.cpp's flash attention (``ASSISTANT_FLASH_ATTN=1``) and
     without it picks the same evidence and names the same person, the system prompt's saved
     state reloaded under each. (The two sum in another order, so longer replies are often
-    worded differently: docs/performance.md.)"""
-    from assistant.structured import parse_reply
+    worded differently: docs/journal.md.)"""
+    from assistant.models.structured import parse_reply
 
     on = real_assistant.chat_model().flash_attn
     replies = [parse_reply(r) for r in ambassador_replies(real_assistant, {},
@@ -139,7 +139,7 @@ def test_saved_state_restores_what_load_state_restores(real_assistant: Any) -> N
     """``SavedState`` restores llama.cpp's context (KV cache), the tokens and the seed, but not
     ``Llama.load_state``'s copy of every saved position's logits: the next reply is the same
     as after ``load_state``, token for token."""
-    from assistant.llm import SavedState, _model_lock
+    from assistant.models.llm import SavedState, _model_lock
 
     llama = real_assistant.chat_model()._client()
     messages = [{"role": "system", "content": "Answer in one short sentence."},

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assistant import models
-from assistant.api import make_chat_model
-from assistant.models import ModelError, ModelSpec, is_installed, pull, resolve
+from assistant.models import weights as models
+from assistant.models.weights import ModelError, ModelSpec, is_installed, pull, resolve
+from assistant.serve.api import make_chat_model
 from assistant.settings import Settings, SettingsError
 
 PARTS = [b"first part ", b"second part ", b"third"]
@@ -122,3 +122,18 @@ def test_settings_parser_only_raises_settings_errors(env: dict[str, str]) -> Non
         Settings.from_env(env)
     except SettingsError as exc:
         assert str(exc).startswith("ASSISTANT_")
+
+
+def test_the_corpus_is_one_setting(tmp_path: Path) -> None:
+    assert Settings.from_env({}).corpus.name == "articles.jsonl"
+    mine = tmp_path / "dpg.jsonl"
+    assert Settings.from_env({"ASSISTANT_CORPUS": str(mine)}).corpus == mine
+
+
+def test_replace_checks_the_new_value_and_can_clear_one() -> None:
+    s = Settings.from_env({"ASSISTANT_EMBED_BASE_URL": "http://127.0.0.1:9/v1"})
+    assert s.replace(embed_base_url=None).embed_base_url is None
+    with pytest.raises(SettingsError, match="ASSISTANT_TOP_K: must be > 0"):
+        s.replace(top_k=0)
+    with pytest.raises(SettingsError, match="unknown setting"):
+        s.replace(topk=3)

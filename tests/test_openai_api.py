@@ -14,7 +14,7 @@ import pytest
 from conftest import SEED_FILE, free_port
 from test_pipeline import number_of, reply
 
-from assistant.openai_api import RequestError, parse_request
+from assistant.serve.openai_api import RequestError, parse_request
 
 QUESTION = "Who met Haftar in the port of Benghazi?"
 
@@ -33,7 +33,7 @@ def script(prompt: str) -> str:
 
 @pytest.fixture
 def server(make_assistant: Any, seed_dir: Path, settings: Any) -> Iterator[tuple[str, Any]]:
-    from assistant.web import serve
+    from assistant.serve.web import serve
 
     bot = make_assistant(script)
     bot.ingest(seed_dir)
@@ -115,7 +115,7 @@ def test_bad_requests_get_openai_style_errors(server: tuple[str, Any]) -> None:
 def test_a_token_is_required_once_set(make_assistant: Any, seed_dir: Path) -> None:
     from openai import AuthenticationError, OpenAI
 
-    from assistant.web import serve
+    from assistant.serve.web import serve
 
     bot = make_assistant(script, api_token="s3cret")
     bot.ingest(seed_dir)

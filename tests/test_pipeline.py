@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from conftest import SEED_FILE
 
-from assistant.answer import Answer, Found
-from assistant.chunking import split_sentences
-from assistant.documents import parse_article
-from assistant.evidence import number_evidence
+from assistant.answer.result import Answer, Found
+from assistant.ingest.chunking import split_sentences
+from assistant.ingest.documents import parse_article
+from assistant.retrieve.evidence import number_evidence
 
 ARTICLE = parse_article(SEED_FILE.read_text(encoding="utf-8"), SEED_FILE.name)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant import prompts
+from assistant.answer import prompts
 
 VALUES = {"evidence": "[1] Kalin ontmoette Haftar.", "question": "Who met Haftar?",
           "language": "English", "history": "User: Who met Haftar?",

@@ -22,8 +22,8 @@ from typing import Any
 import pytest
 from conftest import ROOT
 
-from assistant.evaluation import Evaluator, load_gold, select_split
-from assistant.reports import markdown_table, write_report
+from assistant.evaluate.evaluation import Evaluator, load_gold, select_split
+from assistant.evaluate.reports import markdown_table, write_report
 
 pytestmark = pytest.mark.integration
 
@@ -37,8 +37,8 @@ GATE = {"retrieval_recall_at_k": 0.9, "answer_accuracy": 0.45, "abstention_accur
 
 @pytest.fixture(scope="module")
 def gate_assistant(real_assistant: Any) -> Any:
-    from assistant.api import Assistant
-    from assistant.store import ChromaStore
+    from assistant.ingest.store import ChromaStore
+    from assistant.serve.api import Assistant
     from evals.gate import CORPUS_HINT, DPG, gate_dir
 
     if not DPG.exists():

@@ -10,13 +10,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from assistant.answer import Answer, certainty
-from assistant.evaluation import GoldError, ItemResult, aggregate, load_gold
-from assistant.grounding import missing_names
-from assistant.language import non_words
-from assistant.matching import nationality_adjective
-from assistant.relations import misread_number, number_phrases
-from assistant.release import SentenceGate
+from assistant.answer.result import Answer, certainty
+from assistant.checks.grounding import missing_names
+from assistant.checks.relations import misread_number, number_phrases
+from assistant.checks.release import SentenceGate
+from assistant.evaluate.evaluation import GoldError, ItemResult, aggregate, load_gold
+from assistant.text.language import non_words
+from assistant.text.matching import nationality_adjective
 
 
 def keyword_similarity(question: str, phrases: list[str]) -> list[float]:
@@ -154,8 +154,8 @@ def test_certainty_is_said_in_plain_words_and_only_for_answers() -> None:
 
 
 def test_a_quoted_nickname_with_an_abbreviation_stays_one_sentence() -> None:
-    from assistant.chunking import split_sentences
-    from assistant.release import split_complete
+    from assistant.checks.release import split_complete
+    from assistant.ingest.chunking import split_sentences
 
     article = "De nepgerechtspatholoog 'Dr. Bones' kreeg 21 maanden cel. Hij ging in beroep."
     assert [article[s:e] for s, e in split_sentences(article)] == [

@@ -6,9 +6,9 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.citations import cited_numbers
-from assistant.degenerate import degenerate, merge_repeated_items
-from assistant.release import SentenceGate, split_complete
+from assistant.checks.citations import cited_numbers
+from assistant.checks.degenerate import degenerate, merge_repeated_items
+from assistant.checks.release import SentenceGate, split_complete
 
 EVIDENCE = {1: "Kalin ontmoette Haftar in de haven van Benghazi.",
             2: "Ook Guven Begec en Serkan Kiramanlioglu waren aanwezig.",
@@ -246,7 +246,7 @@ def test_an_untranslated_dutch_word_in_an_english_sentence_is_rewritten_first() 
 
 
 def test_names_titles_and_loanwords_are_not_untranslated_words() -> None:
-    from assistant.language import consistent, foreign_content_words
+    from assistant.text.language import consistent, foreign_content_words
 
     for sentence in ("Vogelklas Karel Schot in Rotterdam cared for the swan [7].",
                      "Matthijs van Nieuwkerk [4] will host College Tour.",
@@ -294,7 +294,7 @@ def test_a_dutch_title_in_an_english_answer_is_translated_or_quoted() -> None:
 
 
 def test_names_that_are_dutch_words_are_not_titles() -> None:
-    from assistant.titles import title_words
+    from assistant.text.titles import title_words
 
     for sentence in ("Minister Hugo de Jonge [3] argued for less competition in healthcare.",
                      "Karel Schot [2] cared for the swan in Enschede.",
@@ -306,8 +306,8 @@ def test_names_that_are_dutch_words_are_not_titles() -> None:
 
 
 def test_quoting_ends_and_leaves_no_title_behind_one_it_quoted() -> None:
-    from assistant.language import quote_foreign
-    from assistant.titles import title_words
+    from assistant.text.language import quote_foreign
+    from assistant.text.titles import title_words
 
     # a title with an apostrophe inside: quoted once, not again on every pass
     assert quote_foreign("It began with the Libische Nationale Leger's advance [5].", "en") == (
@@ -325,8 +325,8 @@ _TITLE_VOCAB = ["the", "Huis", "van", "Afgevaardigden", "Libische", "Nationale",
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.sampled_from(_TITLE_VOCAB), min_size=1, max_size=7))  # quotes: <= 120 chars
 def test_quoting_leaves_no_title_and_no_foreign_word_outside_quotes(tokens: list[str]) -> None:
-    from assistant.language import foreign_content_words, quote_foreign
-    from assistant.titles import title_spans, title_words
+    from assistant.text.language import foreign_content_words, quote_foreign
+    from assistant.text.titles import title_spans, title_words
 
     sentence = "It was " + " ".join(tokens) + "."
     quoted = quote_foreign(sentence, "en")

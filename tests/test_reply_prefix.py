@@ -10,9 +10,9 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.llm import LazyReplyConstraint
-from assistant.reply_prefix import START, can_end, feed
-from assistant.structured import parse_reply
+from assistant.models.llm import LazyReplyConstraint
+from assistant.models.reply_prefix import START, can_end, feed
+from assistant.models.structured import parse_reply
 
 REPLIES = st.builds(
     lambda ids, answer, ascii_only, sep: json.dumps(

@@ -13,8 +13,8 @@ from conftest import HashEmbedder
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.retrieval import DenseIndex, Retriever
-from assistant.store import ChromaStore, ChunkRecord
+from assistant.ingest.store import ChromaStore, ChunkRecord
+from assistant.retrieve.retrieval import DenseIndex, Retriever
 
 
 def brute_force(matrix: np.ndarray, query: np.ndarray, n: int) -> list[int]:
@@ -105,7 +105,7 @@ def test_vectors_are_returned_in_the_order_asked(tmp_path: Path) -> None:
 
 def test_chunks_and_vectors_are_fetched_in_batches_in_the_order_asked(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import assistant.store
+    import assistant.ingest.store
 
     store, embedder = store_with(tmp_path, TEXTS)
     asked: list[int] = []
@@ -115,7 +115,7 @@ def test_chunks_and_vectors_are_fetched_in_batches_in_the_order_asked(
         asked.append(len(kwargs.get("ids") or []))
         return real_get(**kwargs)
 
-    monkeypatch.setattr(assistant.store, "GET_BATCH", 2)
+    monkeypatch.setattr(assistant.ingest.store, "GET_BATCH", 2)
     monkeypatch.setattr(store._chunks, "get", get)
     ids = [f"doc{i}-0" for i in reversed(range(len(TEXTS)))]
     assert [r.id for r in store.get([*ids, "nope-0"])] == ids
@@ -128,7 +128,7 @@ def test_chunks_and_vectors_are_fetched_in_batches_in_the_order_asked(
 def test_a_store_made_before_gets_the_wider_hnsw_search(tmp_path: Path) -> None:
     import chromadb
 
-    from assistant.store import EF_SEARCH, _chroma_settings, _embedding_function_class
+    from assistant.ingest.store import EF_SEARCH, _chroma_settings, _embedding_function_class
 
     client = chromadb.PersistentClient(path=str(tmp_path / "old"), settings=_chroma_settings())
     client.get_or_create_collection("articles", configuration={"hnsw": {"space": "cosine"}},

@@ -15,10 +15,10 @@ import pytest
 from conftest import SEED_FILE, HashEmbedder, ScriptedChat, free_port
 from test_pipeline import number_of, reply
 
-from assistant.api import Assistant, make_chat_model, make_store
+from assistant.ingest.store import StoreError
+from assistant.serve.api import Assistant, make_chat_model, make_store
 from assistant.settings import Settings
-from assistant.store import StoreError
-from assistant.text import fold
+from assistant.text.words import fold
 
 BIN = Path(sys.executable).parent
 
@@ -114,7 +114,7 @@ def test_openai_requests_carry_max_tokens_and_the_reply_format(settings: Setting
 
 @pytest.fixture(scope="module")
 def llm_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    from assistant.models import CHAT_MODELS, resolve
+    from assistant.models.weights import CHAT_MODELS, resolve
 
     settings = Settings.from_env()
     model = resolve(settings.chat_model, settings.models_dir, CHAT_MODELS)
@@ -181,8 +181,8 @@ def test_ingest_and_ask_through_an_embeddings_server(settings: Settings, seed_di
     import uvicorn
     from openai import OpenAI
 
-    from assistant.api import make_embedder
-    from assistant.embed_server import embeddings_app
+    from assistant.models.embed_server import embeddings_app
+    from assistant.serve.api import make_embedder
 
     local = HashEmbedder()
     port = free_port()

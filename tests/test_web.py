@@ -13,10 +13,10 @@ import pytest
 from conftest import SEED_FILE
 from test_pipeline import number_of, reply
 
-from assistant.documents import parse_article
-from assistant.sources import assemble_text, paragraph_around, sources_panel
-from assistant.uploads import safe_name, save_uploads
-from assistant.web import ChatPage, Conversation, check_dates
+from assistant.ingest.documents import parse_article
+from assistant.ingest.uploads import safe_name, save_uploads
+from assistant.serve.sources import assemble_text, paragraph_around, sources_panel
+from assistant.serve.web import ChatPage, Conversation, check_dates
 
 ARTICLE = parse_article(SEED_FILE.read_text(encoding="utf-8"), SEED_FILE.name)
 
@@ -96,7 +96,7 @@ def test_empty_archive_and_bad_dates_are_sentences_not_traces(make_assistant: An
 
 
 def test_model_failure_is_reported_in_the_chat(make_assistant: Any, seed_dir: Path) -> None:
-    from assistant.models import ModelError
+    from assistant.models.weights import ModelError
 
     def broken(prompt: str) -> str:
         raise ModelError("chat model qwen-1.5b is not installed: run `assistant models pull`")
@@ -177,7 +177,7 @@ def test_paragraph_of_a_one_sentence_per_line_article_is_its_line_and_neighbours
 
 
 def test_sources_panel_escapes_article_html() -> None:
-    from assistant.answer import Answer, Citation
+    from assistant.answer.result import Answer, Citation
 
     text = "Kop\n\nHij zei <script>alert(1)</script> dit. Toen niet."
     quote = "Hij zei <script>alert(1)</script> dit."
@@ -204,7 +204,7 @@ def test_save_uploads_stays_inside_the_folder(tmp_path: Path) -> None:
 
 
 def test_warm_up_loads_the_models_with_the_answer_system_prompt(make_assistant: Any) -> None:
-    from assistant import prompts
+    from assistant.answer import prompts
 
     bot = make_assistant(lambda prompt: "OK")
     bot.warm_up()

@@ -1,0 +1,241 @@
+"""Degenerate answers: repetition, restating the question, the question's subject as its answer,
+no amount for a question that asks for one; and the one repair, a list that names an item twice.
+
+Pure checks on one answer sentence; each returns a reason (for people and evaluation) or ``""``.
+A 1.5B model loops ("led by the VN-missie in Libya, which is led by the VN-missie in Libya"),
+echoes the question back, or lists the person the question asks about as its own answer::
+
+    >>> repetition("The mission is led by the UN team in Libya, which is led by the UN team "
+    ...            "in Libya [5].")
+    'the answer repeats itself'
+    >>> repetition("Kalin [1] and Begec [2] attended.", ["Kalin [1] and Begec [2] attended."])
+    'the answer repeats itself'
+    >>> repetition("Kalin [1] met Haftar in Benghazi.")
+    ''
+    >>> restates("The UN mission in Libya is led by the UN mission [5].",
+    ...          "Who leads the UN mission in Libya?")
+    'the answer only restates the question'
+    >>> restates("The UN mission in Libya is led by Hanna Tetteh [5].",
+    ...          "Who leads the UN mission in Libya?")
+    ''
+    >>> subject_as_answer("Kalin [1] and Haftar [6] met Haftar in Benghazi.",
+    ...                   "Who met Haftar in Benghazi?")
+    'the answer names Haftar, whom the question asks about, as its answer'
+    >>> subject_as_answer("Kalin [1] met Haftar in Benghazi.", "Who met Haftar in Benghazi?")
+    ''
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from assistant.checks.citations import cited_numbers, markers
+from assistant.checks.grounding import missing_names
+from assistant.text.matching import CAPITALISED, names, numbers, term_found
+from assistant.text.words import MARKER, STOPWORDS, fold, words
+
+NGRAM = 4  # a run of this many words said twice is a repetition
+
+
+def _plain(text: str) -> list[str]:
+    return words(MARKER.sub(" ", text))
+
+
+def _ngrams(tokens: Sequence[str], n: int = NGRAM) -> list[tuple[str, ...]]:
+    return [tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1)]
+
+
+def repetition(sentence: str, earlier: Sequence[str] = (), question: str = "") -> str:
+    """A run of ``NGRAM`` words (with at least one content word) said twice, within the
+    sentence or after an earlier sentence of the same answer.
+
+    A sentence that names someone the question does not, and echoes the question's own words
+    around that name twice, answers clumsily rather than loops:
+
+    >>> repetition("Colina [5], who fled Venezuela to Doral, is the soldier who fled Venezuela "
+    ...            "to Doral.", question="Who is the soldier who fled Venezuela to Doral?")
+    ''
+    >>> repetition("The UN team in Libya, which is led by the UN team in Libya [5].",
+    ...            question="Who leads the UN team in Libya?")
+    'the answer repeats itself'
+    """
+    said_before = {gram for text in earlier for gram in _ngrams(_plain(text))}
+    said: set[tuple[str, ...]] = set()
+    asked = set(words(question))
+    for gram in _ngrams(_plain(sentence)):
+        content = [w for w in gram if w not in STOPWORDS and len(w) > 2]
+        if content and (gram in said_before or (gram in said and not (
+                all(term_found(w, asked) for w in content)
+                and missing_names(MARKER.sub(" ", sentence), [question])))):
+            return "the answer repeats itself"
+        said.add(gram)
+    return ""
+
+
+def restates(sentence: str, question: str) -> str:
+    """Every content word of the sentence is already in the question, and it adds no number:
+    it says nothing new.
+
+    >>> restates("Ion Iliescu is 89 years old [1].", "How old is Ion Iliescu?")
+    ''
+
+    A short name or acronym is content too (a short lower-case word is not):
+
+    >>> restates("PVV [1] submitted the motion against minister Dekker.",
+    ...          "Which party submitted the motion against minister Dekker?")
+    ''
+    """
+    capitalised = {fold(w) for w in CAPITALISED.findall(MARKER.sub(" ", sentence))}
+    content = [w for w in _plain(sentence) if w not in STOPWORDS and not w.isdigit()
+               and (len(w) >= 4 or (len(w) >= 2 and w in capitalised))]
+    asked = set(words(question))
+    if set(numbers(MARKER.sub(" ", sentence))) - set(numbers(question)):
+        return ""
+    if content and all(term_found(w, asked) for w in content):
+        return "the answer only restates the question"
+    return ""
+
+
+_WHO = re.compile(r"^\s*(who|whom|which|wie|welke|welk)\b", re.IGNORECASE)
+
+
+def subject_as_answer(sentence: str, question: str) -> str:
+    """For a who/which question: a name the question asks about that the sentence gives as an
+    answer (it stands in the sentence twice, once cited as an answer, once as the subject).
+    Cited as an answer means written as a name, capitalised: a sentence that ends on the
+    common noun ("... de woordvoerster van het bisdom [3].") gives it as no answer.
+
+    >>> subject_as_answer("Het Bisdom Breda steunt de petitie, zegt Dapne van Roosendaal, "
+    ...                   "woordvoerster van het bisdom [3].",
+    ...                   "Wie is de woordvoerster van het Bisdom Breda?")
+    ''
+    """
+    if not _WHO.match(question):
+        return ""
+    plain = fold(MARKER.sub(" ", sentence))
+    folded = fold(sentence)
+    for name in names(question, skip_common=True):
+        key = fold(name)
+        if len(re.findall(rf"(?<!\w){re.escape(key)}(?!\w)", plain)) < 2:
+            continue
+        for m in re.finditer(rf"(?<!\w){re.escape(key)}(?!\w)\W*\[\d", folded):
+            # offsets agree unless folding changed the length (ß -> ss): then take it as named
+            if len(folded) != len(sentence) or sentence[m.start()].isupper():
+                return f"the answer names {name}, whom the question asks about, as its answer"
+    return ""
+
+
+# questions whose answer is an amount: how many, how old, in which year ...
+_AMOUNT_ASKED = re.compile(
+    r"^\s*(?:how\s+(?:many|much|old|high|long|far|tall)|hoeveel|hoe\s+(?:veel|oud|hoog|lang|ver)"
+    r"|in\s+(?:what|which)\s+year|in\s+welk\s+jaar)\b", re.IGNORECASE)
+# ... and the words that give an amount of none
+_NONE = re.compile(r"\b(?:geen|none|zero|nul|niemand|nobody|no\s+one)\b", re.IGNORECASE)
+
+
+def no_amount(sentence: str, question: str) -> str:
+    """For a question that asks how many, how much, how old or which year: an answer sentence
+    that holds no number (nor says "none") does not answer it. Dev: "Hoeveel huur betaalde
+    ...?" was answered "Het filiaal ... is voorgoed gesloten [2].", and no right answer to such
+    a question lacked a number.
+
+    >>> no_amount("Het filiaal is voorgoed gesloten [2].", "Hoeveel huur betaalde de keten?")
+    'the answer gives no number, which the question asks for'
+    >>> no_amount("De keten betaalde 4.000 euro huur [2].", "Hoeveel huur betaalde de keten?")
+    ''
+    >>> no_amount("Six people [3] used the taxis.", "How many people used the taxis?")
+    ''
+    >>> no_amount("Er vielen geen doden [1].", "Hoeveel doden vielen er?")
+    ''
+    """
+    if not _AMOUNT_ASKED.match(question):
+        return ""
+    plain = MARKER.sub(" ", sentence)
+    if numbers(plain) or _NONE.search(plain):
+        return ""
+    return "the answer gives no number, which the question asks for"
+
+
+# a list item: a capitalised name of one or more words, then its citation markers
+_ITEM = re.compile(r"(?P<name>[A-ZÀ-ÖØ-Þ][\w'’.-]*(?: [A-ZÀ-ÖØ-Þ][\w'’.-]*)*) ?"
+                   r"(?P<marks>(?:\[\d+(?:\s*[,;]\s*\d+)*\])+)")
+# what stands between two items of a list: a comma, a conjunction, or both
+_LIST_SEP = re.compile(r"\s*(?:,\s*(?:(?P<c1>and|en|&)\s+)?|\s(?P<c2>and|en|&)\s+)")
+_BARE_COMMA = re.compile(r"\s*,\s*")
+# the same markers twice in a row: "Thierry Baudet [5] [5]"
+_REPEATED_MARKS = re.compile(r"((?:\[\d+\])+)(?:[ \t]*\1)+")
+
+
+def merge_repeated_items(sentence: str) -> str:
+    """The sentence with a list item that names an earlier item again taken out, its markers
+    added to the earlier one's. The 1.5B model pads a list it cannot fill (gate: "Turkish
+    marineship TCG Kinaliada [3][5], TCG Kinaliada [5] visited Benghazi [1]."); the item is
+    right, the repetition is noise a reader should not get::
+
+        >>> merge_repeated_items("Turkish marineship TCG Kinaliada [3][5], TCG Kinaliada [5] "
+        ...                      "visited Benghazi [1].")
+        'Turkish marineship TCG Kinaliada [3][5] visited Benghazi [1].'
+        >>> merge_repeated_items("Facebook [4], NSosyal [2], Google [5], Facebook [4], "
+        ...                      "Instagram [7]")
+        'Facebook [4], NSosyal [2], Google [5], Instagram [7]'
+        >>> merge_repeated_items("Begec [4], Kalin [1] and Begec [5] were there.")
+        'Begec [4][5] and Kalin [1] were there.'
+        >>> merge_repeated_items("Buma [5], and Thierry Baudet [5] [5] drew attention.")
+        'Buma [5], and Thierry Baudet [5] drew attention.'
+
+    Only an item that stands in the list is taken out; a name the sentence uses again
+    elsewhere is left::
+
+        >>> merge_repeated_items("Hij was fan van Ajax [3] en schreef over Ajax [4].")
+        'Hij was fan van Ajax [3] en schreef over Ajax [4].'
+    """
+    sentence = _REPEATED_MARKS.sub(r"\1", sentence)
+    items = list(_ITEM.finditer(sentence))
+    if len(items) < 2:
+        return sentence
+    gaps = [sentence[(items[i - 1].end() if i else 0):m.start()] for i, m in enumerate(items)]
+    named = [fold(m.group("name")) for m in items]
+    marks = [cited_numbers(m.group("marks")) for m in items]
+    kept = [True] * len(items)
+    merged: set[int] = set()  # items that took a later item's markers
+    for i in range(1, len(items)):
+        sep = _LIST_SEP.fullmatch(gaps[i])
+        if sep is None:
+            continue
+        first = next((k for k in range(i) if kept[k] and (
+            named[k] == named[i] or named[k].endswith(" " + named[i]))), None)
+        if first is None or not _in_list(gaps, first, i):
+            continue
+        kept[i] = False
+        added = [n for n in marks[i] if n not in marks[first]]
+        if added:
+            marks[first] += added
+            merged.add(first)
+        conjunction = sep.group("c1") or sep.group("c2")
+        last = max(k for k in range(i) if kept[k])
+        continues = i + 1 < len(items) and _LIST_SEP.fullmatch(gaps[i + 1])
+        if conjunction and not continues and last > first and _BARE_COMMA.fullmatch(gaps[last]):
+            gaps[last] = f" {conjunction} "
+    if all(kept):
+        return sentence
+    out = []
+    for i, m in enumerate(items):
+        if kept[i]:
+            item = f"{m.group('name')} {markers(marks[i])}" if i in merged else m.group()
+            out.append(gaps[i] + item)
+    return "".join(out) + sentence[items[-1].end():]
+
+
+def _in_list(gaps: Sequence[str], first: int, later: int) -> bool:
+    """Whether every item from ``first`` to ``later`` stands in one list (list separators
+    between them)."""
+    return all(_LIST_SEP.fullmatch(gaps[k]) for k in range(first + 1, later + 1))
+
+
+def degenerate(sentence: str, question: str, earlier: Sequence[str] = ()) -> str:
+    """The first reason that makes ``sentence`` a degenerate answer sentence, or ``""``; the
+    first sentence of an answer must also give an amount when the question asks for one."""
+    return (repetition(sentence, earlier, question) or restates(sentence, question)
+            or subject_as_answer(sentence, question)
+            or ("" if earlier else no_amount(sentence, question)))

@@ -1,0 +1,108 @@
+"""Is the answer's number the one the question asks about? Pure, with the similarity passed in.
+
+The word checks (``grounding``) ask whether an answer's number stands in the sentence it cites;
+a sentence often holds several, and the 1.5B model takes the wrong one ("Rauwerdink kwam in
+zestien jaar tijd tot 337 interlands" gave "16 international matches"). Each number of the
+cited sentences is read with the words that follow it (what it counts: "337 interlands",
+"16 jaar tijd"), those phrases are compared with the question by ``similarity`` (EmbeddingGemma,
+across languages), and an answer whose numbers are not the best match's, by more than
+``MARGIN``, is refused::
+
+    >>> number_phrases("Rauwerdink kwam in zestien jaar tijd tot 337 interlands [2].")
+    [('16', '16 jaar tijd tot'), ('337', '337 interlands')]
+    >>> def sim(question, phrases):  # a stand-in for the embedding model
+    ...     return [0.6 if "interlands" in p else 0.3 for p in phrases]
+    >>> misread_number("How many international matches did Rauwerdink play?",
+    ...                "Rauwerdink played 16 international matches [2].",
+    ...                ["Rauwerdink kwam in zestien jaar tijd tot 337 interlands."], sim)
+    'the answer gives 16, but the cited sentence gives 337 for what was asked'
+    >>> misread_number("How many international matches did Rauwerdink play?",
+    ...                "Rauwerdink played 337 international matches [2].",
+    ...                ["Rauwerdink kwam in zestien jaar tijd tot 337 interlands."], sim)
+    ''
+
+A sentence with one number, an answer with none of the cited numbers (``grounding`` refuses
+that), and numbers the question itself names are left alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+from assistant.text.matching import number_words_as_digits, numbers
+from assistant.text.words import MARKER
+
+# how much better another number's phrase must fit the question before the answer is refused
+MARGIN = 0.05
+FOLLOWING = 3  # words read after a number: what it counts
+
+# a number in digits (with a multiplier word), a word, or a punctuation mark that ends a phrase
+_TOKEN = re.compile(r"\d+(?:[.,]\d+)*(?:\s+(?:duizend|thousand|miljoen|million|miljard|billion)"
+                    r"\b)?%?|[^\W\d_][\w'’-]*|[.,;:!?()]")
+
+
+def number_phrases(sentence: str) -> list[tuple[str, str]]:
+    """``(value, phrase)`` for each number of ``sentence`` (markers left out, Dutch number
+    words read as digits): the number and up to ``FOLLOWING`` words after it, up to the next
+    number, punctuation mark or capitalised word (a name: what a number counts is a common
+    noun). A value is given once, with its first phrase.
+
+    >>> number_phrases("De destijds 15-jarige Willeke verdween in 1992 spoorloos.")
+    [('15', '15 jarige'), ('1992', '1992 spoorloos')]
+    """
+    text = number_words_as_digits(MARKER.sub(" ", sentence))
+    tokens = [m.group() for m in _TOKEN.finditer(text)]
+    out: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for i, token in enumerate(tokens):
+        if not token[:1].isdigit():
+            continue
+        values = numbers(token)
+        if not values or values[0] in seen:
+            continue
+        phrase = [token]
+        for after in tokens[i + 1:i + 1 + FOLLOWING]:
+            if not after[:1].isalpha() or not after[:1].islower():
+                break
+            phrase.append(after)
+        seen.add(values[0])
+        out.append((values[0], " ".join(phrase)))
+    return out
+
+
+# a question that asks for a year: only years are candidate answers
+_YEAR_ASKED = re.compile(r"\b(?:what|which|welk)\s+(?:year|jaar)\b", re.IGNORECASE)
+_YEAR = re.compile(r"1\d{3}|20\d{2}")
+
+
+def misread_number(question: str, sentence: str, cited: Sequence[str],
+                   similarity: Callable[[str, list[str]], list[float]],
+                   margin: float = MARGIN) -> str:
+    """A reason to refuse ``sentence`` when another number of the ``cited`` sentences fits the
+    question better than every number the sentence gives, or ``""``. A question that asks
+    which year weighs the years only::
+
+        >>> misread_number("In welk jaar verdween Willeke Dost?", "In 1992 [1].",
+        ...                ["De destijds 15-jarige Willeke verdween in 1992 spoorloos."],
+        ...                lambda q, ps: [0.9 if "jarige" in p else 0.2 for p in ps])
+        ''
+    """
+    asked = set(numbers(question))
+    given = set(numbers(MARKER.sub(" ", sentence))) - asked
+    phrases = [(v, p) for text in cited for v, p in number_phrases(text) if v not in asked]
+    if _YEAR_ASKED.search(question):
+        phrases = [(v, p) for v, p in phrases if _YEAR.fullmatch(v)]
+    values = {v for v, _ in phrases}
+    if not given or len(values) < 2 or not given & values:
+        return ""
+    scores = similarity(question, [p for _, p in phrases])
+    best = max(range(len(phrases)), key=lambda i: scores[i])
+    if phrases[best][0] in given:
+        return ""
+    own = max(s for (v, _), s in zip(phrases, scores, strict=True) if v in given)
+    if scores[best] - own <= margin:
+        return ""
+    wrong = ", ".join(sorted(given & values))
+    return (f"the answer gives {wrong}, but the cited sentence gives {phrases[best][0]} for "
+            "what was asked")
