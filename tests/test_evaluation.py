@@ -66,6 +66,24 @@ def test_gold_files_in_the_repo_parse_with_the_required_mix() -> None:
     assert unknown_sources(seeds, [SEED_FILE.name]) == {}
 
 
+def test_list_questions_cover_both_languages_splits_and_long_lists() -> None:
+    from assistant.ingest.chunking import split_sentences
+
+    items = [i for name in ("seeds.jsonl", "dpg.jsonl") for i in load_gold(ROOT / "evals" / name)
+             if i.is_list]
+    assert len(items) >= 80
+    assert {(i.split, i.lang) for i in items} == {("dev", "en"), ("dev", "nl"), ("test", "en"),
+                                                   ("test", "nl")}
+    assert sum(len(i.answers) >= 5 for i in items) >= 10
+    assert any(i.sources == (SEED_FILE.name,) for i in items)
+    written = [i for i in items if i.kind == "list"]
+    for item in written:  # the note is the article's telling of the list: it names every item
+        assert is_correct(item.note, item.answers, "all"), item.id
+    told_over = [sum(any(is_correct(item.note[a:b], [x]) for x in item.answers)
+                     for a, b in split_sentences(item.note)) for item in written]
+    assert sum(n >= 2 for n in told_over) >= len(items) / 3
+
+
 def test_unknown_sources_are_reported() -> None:
     items = [GoldItem("a", "Q", ("x",), sources=("s.txt", "nope.txt"))]
     assert unknown_sources(items, ["s.txt"]) == {"a": ["nope.txt"]}
@@ -100,6 +118,24 @@ def test_scores_and_aggregates() -> None:
     assert metrics["latency_p50_s"] == 2.5 and metrics["n_items"] == 4.0
     assert "removal_abstention" not in metrics  # no removal asks: no rate, not a rate of 0
     assert aggregate(results, k=1)["retrieval_recall_at_k"] == 0.5
+    # item 2 is a list: one of its two items named, nothing else
+    assert (metrics["list_recall"], metrics["list_complete"], metrics["list_precision"]) == (
+        0.5, 0.0, 1.0)
+
+
+def test_a_list_answer_is_scored_item_by_item() -> None:
+    item = GoldItem("l", "Which countries are in the team?", ("Nederland", "Australië",
+                                                              "België"), "all", lang="en")
+    shown = score_item(item, answer("Nederland [1], België [1], Rusland [2] and België [2].",
+                                    False, [], []), 1.0)
+    assert (shown.list_found, shown.list_total, shown.list_named) == (2, 3, 4)
+    assert shown.list_wrong == ["Rusland", "België"]  # not in the list; named twice
+    refused = score_item(item, answer("Not found", True, [], []), 1.0)
+    assert (refused.list_found, refused.list_named) == (0, 0)
+    metrics = aggregate([shown, refused], k=5)
+    assert metrics["list_recall_en"] == metrics["list_recall"] == 1 / 3
+    assert metrics["list_precision"] == 2 / 4 and metrics["list_complete"] == 0.0
+    assert "list_recall_nl" not in metrics
 
 
 def test_eval_command_writes_json_markdown_and_plot(make_assistant: Any, seed_dir: Path,

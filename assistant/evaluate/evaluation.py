@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from assistant.answer.result import Answer
+from assistant.evaluate.lists import score_list
 from assistant.retrieve.followup import validate_history
 from assistant.text.language import consistent, detect_language, non_words
 from assistant.text.matching import spelled_out
@@ -46,8 +47,10 @@ METRICS = ("answer_accuracy", "answer_accuracy_en", "answer_accuracy_nl", "answe
            "coverage", "shown_precision", "retrieval_recall_at_k", "mrr", "citation_precision",
            "citation_recall", "abstention_accuracy", "near_miss_abstention", "removal_abstention",
            "false_abstention_rate", "number_accuracy", "number_precision",
-           "language_consistency", "dutch_nonword_rate", "latency_p50_s", "latency_p95_s",
-           "n_items")
+           "list_recall", "list_recall_en", "list_recall_nl", "list_complete",
+           "list_complete_en", "list_complete_nl", "list_precision", "list_precision_en",
+           "list_precision_nl", "language_consistency", "dutch_nonword_rate", "latency_p50_s",
+           "latency_p95_s", "n_items")
 SPLITS = ("dev", "test")
 KINDS = ("", "near_miss", "number", "list")
 
@@ -68,6 +71,11 @@ class GoldItem:
     split: str = "dev"
     kind: str = ""  # what the item tests (KINDS): "" (plain), near_miss, number, list
     note: str = ""
+
+    @property
+    def is_list(self) -> bool:
+        """A list question: every one of two or more items must be named."""
+        return self.match == "all" and len(self.answers) >= 2
 
     @property
     def answerable(self) -> bool:
@@ -214,6 +222,12 @@ class ItemResult:
     withheld: str = ""  # the sentence a check refused (Answer.withheld)
     tests: str = ""  # the gold item's kind (GoldItem.kind): near_miss, number, list or ""
     nonwords: list[str] = field(default_factory=list)  # Dutch answer: words no Dutch writes
+    # a list question (GoldItem.is_list): gold items named, of how many; items the answer names,
+    # and those that are no gold item or repeat one (lists.score_list); None: not a list
+    list_found: int | None = None
+    list_total: int | None = None
+    list_named: int | None = None
+    list_wrong: list[str] = field(default_factory=list)
 
 
 def _in_gold(source: str, doc_id: str, gold: Sequence[str]) -> bool:
@@ -236,6 +250,11 @@ def score_item(item: GoldItem, answer: Answer, latency: float,
     correct = (not answer.abstained and is_correct(answer.text, item.answers, item.match)
                if answerable else answer.abstained)
     language = item.lang or detect_language(item.question)
+    listing = None
+    if answerable and item.is_list:
+        listing = score_list("" if answer.abstained else answer.text, item.answers,
+                             item.question, [is_correct("" if answer.abstained else answer.text,
+                                                        [a]) for a in item.answers])
     return ItemResult(
         id=item.id, question=item.question, answerable=answerable, answer=answer.text,
         abstained=answer.abstained, correct=correct,
@@ -248,7 +267,11 @@ def score_item(item: GoldItem, answer: Answer, latency: float,
         signals=dict(answer.signals), confidence=answer.confidence, withheld=answer.withheld,
         tests=item.kind, nonwords=answer_non_words(answer.text, answer.abstained, language,
                                                    [c.quote for c in answer.citations],
-                                                   item.question))
+                                                   item.question),
+        list_found=listing.found if listing else None,
+        list_total=listing.total if listing else None,
+        list_named=listing.named if listing else None,
+        list_wrong=listing.wrong if listing else [])
 
 
 def answer_non_words(text: str, abstained: bool, language: str | None, quotes: Sequence[str],
@@ -287,6 +310,7 @@ def aggregate(results: Sequence[ItemResult], k: int) -> dict[str, float]:
     removal = [r for r in results if r.kind == "removal"]
     answered = [r for r in results if r.consistent is not None]
     number = [r for r in answerable if r.tests == "number"]
+    lists = [r for r in answerable if r.list_total]
     n_cit = sum(len(r.citations) for r in answerable)
     latencies = [r.latency_s for r in results]
 
@@ -320,6 +344,7 @@ def aggregate(results: Sequence[ItemResult], k: int) -> dict[str, float]:
         "false_abstention_rate": share(answerable, lambda r: r.abstained),
         "number_accuracy": share(number, lambda r: r.correct),
         "number_precision": share(shown(number), lambda r: r.correct),
+        **list_metrics(lists),
         "language_consistency": share(answered, lambda r: bool(r.consistent)),
         "dutch_nonword_rate": share([r for r in answered if r.lang == "nl"],
                                     lambda r: bool(r.nonwords)),
@@ -328,6 +353,32 @@ def aggregate(results: Sequence[ItemResult], k: int) -> dict[str, float]:
         "n_items": float(len(results) - len(removal)),
     }
     return {name: value for name, value in metrics.items() if value is not None}
+
+
+def list_metrics(rows: Sequence[ItemResult]) -> dict[str, float | None]:
+    """``list_recall`` (the mean share of each list's gold items named; a refusal names none),
+    ``list_complete`` (lists named whole) and ``list_precision`` (of the items shown lists name,
+    those that are gold items, each once), over all list questions and per language.
+
+    >>> r = ItemResult("q", "Wie?", True, "A [1], B [1] en C [2].", False, False, [], [], 1, 0,
+    ...                1.0, lang="nl", list_found=2, list_total=2, list_named=3,
+    ...                list_wrong=["C"])
+    >>> none = dataclasses.replace(r, lang="en", list_found=0, list_named=0, list_wrong=[])
+    >>> m = list_metrics([r, none])
+    >>> m["list_recall"], m["list_complete"], round(m["list_precision"], 3), m["list_recall_en"]
+    (0.5, 0.5, 0.667, 0.0)
+    """
+    out: dict[str, float | None] = {}
+    for suffix, lang in (("", None), ("_en", "en"), ("_nl", "nl")):
+        rows_ = [r for r in rows if lang is None or r.lang == lang]
+        named = sum(r.list_named or 0 for r in rows_)
+        out[f"list_recall{suffix}"] = (sum((r.list_found or 0) / (r.list_total or 1)
+                                           for r in rows_) / len(rows_) if rows_ else None)
+        out[f"list_complete{suffix}"] = (sum(r.list_found == r.list_total for r in rows_)
+                                         / len(rows_) if rows_ else None)
+        out[f"list_precision{suffix}"] = (
+            (named - sum(len(r.list_wrong) for r in rows_)) / named if named else None)
+    return out
 
 
 def abstained_instead(result: ItemResult, reason: str) -> ItemResult:
@@ -342,7 +393,9 @@ def abstained_instead(result: ItemResult, reason: str) -> ItemResult:
     """
     return dataclasses.replace(result, abstained=True, correct=not result.answerable,
                                citations=[], citations_in_gold=0, consistent=None,
-                               nonwords=[], reason=reason)
+                               nonwords=[], reason=reason,
+                               list_found=0 if result.list_total else None,
+                               list_named=0 if result.list_total else None, list_wrong=[])
 
 
 @dataclass
