@@ -127,6 +127,10 @@ class Settings(BaseSettings):
     # 0.622; with the shipped calibration accuracy 0.830 -> 0.822, false abstention 0.104 ->
     # 0.111, removal abstention 0.919 -> 0.911 (evals/calibration/dev-overflow100.json)
     evidence_gap_overflow: NonNegative = 0
+    # a question that asks for several items ("which two parties", "wie waren er",
+    # retrieve/question_kind.py): its evidence budget and sentence gap (0: as any question)
+    list_evidence_tokens: NonNegative = 0
+    list_sentence_gap: NonNegative = 0
     # 1: when the checks refuse the answer's first sentence, ask once more with only the
     # sentences the model declared as its evidence (and the one before each); that answer must
     # reach a calibrated confidence of at least pipeline.RETRY_MIN_CONFIDENCE. Off by default:

@@ -58,6 +58,7 @@ from assistant.retrieve.followup import (
     needs_rewrite,
     search_text,
 )
+from assistant.retrieve.question_kind import asks_for_list
 from assistant.retrieve.retrieval import Retrieved, Retriever
 from assistant.text.language import LANGUAGE_NAMES, detect_language
 
@@ -115,6 +116,10 @@ class ChainConfig:
     max_chunk_gap: int = 1
     max_sentence_gap: int = MAX_GAP  # sentences read between two chosen ones (select_sentences)
     gap_overflow: int = 0  # tokens such a hole may take the evidence past evidence_tokens
+    # a question that asks for several items (question_kind.asks_for_list): its evidence budget
+    # and the sentences read between two chosen ones (0: as any other question)
+    list_evidence_tokens: int = 0
+    list_sentence_gap: int = 0
     # constrain the reply with REPLY_SCHEMA's grammar; without it the model is only asked for
     # the JSON (the reader is tolerant, and stops the model when the answer string closes)
     json_grammar: bool = True
@@ -166,8 +171,12 @@ def build_chain(retriever: Retriever, chat_model: Callable[[], BaseChatModel],
                                              config.max_chunk_gap)
             cosines = config.similarity(turn.search, [c.text for c in candidates])
             scores = blend_scores(candidates, cosines, [r.id for r in records])
-            evidence = select_sentences(candidates, scores, config.evidence_tokens, count_tokens,
-                                        config.max_sentence_gap, config.gap_overflow)
+            budget, gap = config.evidence_tokens, config.max_sentence_gap
+            if asks_for_list(turn.standalone):
+                budget = config.list_evidence_tokens or budget
+                gap = config.list_sentence_gap or gap
+            evidence = select_sentences(candidates, scores, budget, count_tokens, gap,
+                                        config.gap_overflow)
         else:
             candidates = number_evidence(records, 1 << 30, count_tokens)
             evidence = number_evidence(records, config.evidence_tokens, count_tokens)

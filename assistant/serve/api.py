@@ -116,6 +116,8 @@ class Assistant:
             max_chunk_gap=settings.evidence_chunk_gap,
             max_sentence_gap=settings.evidence_sentence_gap,
             gap_overflow=settings.evidence_gap_overflow,
+            list_evidence_tokens=settings.list_evidence_tokens,
+            list_sentence_gap=settings.list_sentence_gap,
             # a server keeps its response_format (ASSISTANT_LLM_JSON_MODE decides there)
             json_grammar=bool(settings.json_grammar or settings.llm_base_url),
             max_answer_tokens=settings.max_answer_tokens,

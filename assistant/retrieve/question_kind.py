@@ -1,0 +1,46 @@
+"""Does a question ask for several items (a list) or for one fact? Pure, English and Dutch.
+
+A list question gets evidence made for lists: the passages that tell the list, read whole
+(``pipeline.ChainConfig.list_*``). The cues are grammatical, not topical: a number of things
+asked for ("which two parties", "welke drie steden"), a plural noun after "which" / "welke",
+"who were" / "wie waren", or two things joined in one question ("which city and which
+district")::
+
+    >>> [asks_for_list(q) for q in ["Which two Turkish diplomats took part?",
+    ...                             "Welke partijen stemden tegen?",
+    ...                             "Who attended the meeting in Benghazi?",
+    ...                             "Who led the Turkish delegation?",
+    ...                             "Which government controls the west?",
+    ...                             "Wie leidde de delegatie?"]]
+    [True, True, True, False, False, False]
+"""
+
+from __future__ import annotations
+
+import re
+
+_NUMBER = (r"(?:two|three|four|five|six|seven|eight|nine|ten|both|twee|drie|vier|vijf|zes|"
+           r"zeven|acht|negen|tien|beide|\d+)")
+# words ending in -s that are verbs, not plural nouns ("which government controls")
+_VERB = (r"(?:is|was|does|has|says|wants|controls|lets|gets|makes|goes|plays|holds|leads|runs|"
+         r"comes|lies|uses|takes|gives|works|sells|lives|needs|means|shows|seems|costs)")
+_EN_PLURAL = rf"(?!{_VERB}\b)[a-z]+(?<![su'])s\b|people|men|women|children"
+_NL_PLURAL = r"[a-z]+(?:en|s)\b"
+# Dutch nouns in -en or -s that are one thing ("welke plaats", "welk wapen")
+_NL_SINGULAR = (r"(?:wapen|teken|keuken|wagen|regen|zegen|vermogen|examen|verleden|bestaan|"
+                r"plaats|prijs|reis|kans|eis|mens|keus|koers|huis|baas|les|bus)\b")
+_LIST = re.compile(
+    rf"\b(?:which|what)\s+(?:{_NUMBER}\s+)?(?:[\w-]+\s+){{0,2}}?(?:{_EN_PLURAL})"
+    rf"|\bwelke\s+(?:{_NUMBER}\s+)?(?:[\w-]+e\s+){{0,2}}(?!{_NL_SINGULAR}){_NL_PLURAL}"
+    rf"|\b(?:which|what|welke|wie|wat|who)\s+(?:\w+\s+)?{_NUMBER}\b(?!\s+(?:years?|jaar))"
+    rf"|\btop\s+{_NUMBER}\b"
+    r"|\bwho\s+(?:were|are|attended|took part|participated)\b"
+    r"|\bwie\s+(?:waren|zijn|spelen|worden)\b"
+    r"|\b(?:which|welke|what|wat|who|wie)\b[^?]*\b(?:and|en)\s+(?:which|welke|what|wat|who|wie)"
+    r"\b",
+    re.IGNORECASE)
+
+
+def asks_for_list(question: str) -> bool:
+    """Whether ``question`` asks for several items (see the module's examples)."""
+    return _LIST.search(question) is not None
