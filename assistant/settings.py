@@ -128,7 +128,9 @@ class Settings(BaseSettings):
     # 0.111, removal abstention 0.919 -> 0.911 (evals/calibration/dev-overflow100.json)
     evidence_gap_overflow: NonNegative = 0
     # a question that asks for several items ("which two parties", "wie waren er",
-    # retrieve/question_kind.py): its evidence budget and sentence gap (0: as any question)
+    # retrieve/question_kind.py): its evidence budget and sentence gap (0: as any question).
+    # Off: 450 and 2 made more dev lists complete (0.52 -> 0.56) but fewer named items right
+    # (0.73 -> 0.69) and list answers 45% slower (docs/journal.md, "Lists measured")
     list_evidence_tokens: NonNegative = 0
     list_sentence_gap: NonNegative = 0
     # 1: when the checks refuse the answer's first sentence, ask once more with only the

@@ -441,3 +441,16 @@ def test_number_words_reach_the_model_as_digits_and_are_cited_as_written(
     answer = bot.ask("How many officers from the west sit on the commission?")
     assert not answer.abstained and "5 officers" in answer.text
     assert "vijf officieren" in answer.citations[0].quote  # the article's own words
+
+
+def test_a_list_question_reads_its_own_evidence_budget(make_assistant: Any,
+                                                        seed_dir: Path) -> None:
+    def evidence(question: str, **settings: Any) -> list[str]:
+        bot = make_assistant(lambda p: reply([1], "NOT FOUND"), evidence_tokens=80, **settings)
+        bot.ingest(seed_dir)
+        found = next(i for i in bot.stream(question) if isinstance(i, Found))
+        return [s.text for s in found.evidence]
+
+    listing, single = "Welke Turkse diplomaten waren in Benghazi?", "Wie leidde de delegatie?"
+    assert len(evidence(listing, list_evidence_tokens=240)) > len(evidence(listing))
+    assert evidence(single, list_evidence_tokens=240) == evidence(single)

@@ -45,9 +45,14 @@ class ListScore:
     wrong: list[str] = field(default_factory=list)
 
 
+# words that open a sentence, not a list item ("Volgens het artikel: ...", "According to ...")
+_OPENERS = frozenset({"volgens", "according", "also", "ook"})
+
+
 def _is_item(word: str, asked: set[str]) -> bool:
     folded = fold(word)
-    return not (folded in STOPWORDS or folded in asked or nationality_adjective(word))
+    return not (folded in STOPWORDS or folded in _OPENERS or folded in asked
+                or nationality_adjective(word))
 
 
 def listed(answer: str, question: str) -> list[str]:
