@@ -37,20 +37,15 @@ from assistant.evaluate.evaluation import GoldItem  # noqa: E402
 def fill(item: dict[str, Any], gold: Mapping[str, GoldItem]) -> dict[str, Any]:
     """``item`` with ``tests`` and ``nonwords`` set, and its answer judged again against the
     gold item as it is now (pure)."""
-    from assistant.evaluate.evaluation import answer_non_words, is_correct
-    from assistant.evaluate.lists import score_list
+    from assistant.evaluate.evaluation import answer_non_words, is_correct, list_fields
 
     out = dict(item)
     g = gold.get(item["id"])
     out["tests"] = g.kind if g else item.get("tests", "")
     if g and item["answerable"]:
         out["correct"] = not item["abstained"] and is_correct(item["answer"], g.answers, g.match)
-    if g and item["answerable"] and g.is_list:
-        shown = "" if item["abstained"] else item["answer"]
-        listing = score_list(shown, g.answers, item["question"],
-                             [is_correct(shown, [a]) for a in g.answers])
-        out.update(list_found=listing.found, list_total=listing.total,
-                   list_named=listing.named, list_wrong=listing.wrong)
+    if g and item["answerable"]:
+        out.update(list_fields(g, item["answer"], item["abstained"]))
     out["nonwords"] = answer_non_words(item["answer"], item["abstained"], item.get("lang"),
                                        [c["quote"] for c in item["citations"]], item["question"])
     return out

@@ -250,11 +250,6 @@ def score_item(item: GoldItem, answer: Answer, latency: float,
     correct = (not answer.abstained and is_correct(answer.text, item.answers, item.match)
                if answerable else answer.abstained)
     language = item.lang or detect_language(item.question)
-    listing = None
-    if answerable and item.is_list:
-        listing = score_list("" if answer.abstained else answer.text, item.answers,
-                             item.question, [is_correct("" if answer.abstained else answer.text,
-                                                        [a]) for a in item.answers])
     return ItemResult(
         id=item.id, question=item.question, answerable=answerable, answer=answer.text,
         abstained=answer.abstained, correct=correct,
@@ -268,10 +263,28 @@ def score_item(item: GoldItem, answer: Answer, latency: float,
         tests=item.kind, nonwords=answer_non_words(answer.text, answer.abstained, language,
                                                    [c.quote for c in answer.citations],
                                                    item.question),
-        list_found=listing.found if listing else None,
-        list_total=listing.total if listing else None,
-        list_named=listing.named if listing else None,
-        list_wrong=listing.wrong if listing else [])
+        **(list_fields(item, answer.text, answer.abstained) if answerable else {}))
+
+
+def list_fields(item: GoldItem, text: str, abstained: bool) -> dict[str, Any]:
+    """``ItemResult``'s list fields for a shown (or refused) answer to ``item``: how many gold
+    items it names (as ``is_correct`` finds them), of how many, the items it names, and those
+    that are no gold item or name one again (``lists.score_list``); none for a non-list item.
+
+    >>> item = GoldItem("l", "Wie?", ("Kalin", "Begec"), "all")
+    >>> list_fields(item, "Kalin [1] en Haftar [2].", False)["list_wrong"]
+    ['Haftar']
+    >>> refused = list_fields(item, "Not found", True)
+    >>> refused["list_found"], refused["list_named"], refused["list_total"]
+    (0, 0, 2)
+    """
+    if not item.is_list:
+        return {}
+    shown = "" if abstained else text
+    listing = score_list(shown, item.answers, item.question,
+                         [is_correct(shown, [a]) for a in item.answers])
+    return {"list_found": listing.found, "list_total": listing.total,
+            "list_named": listing.named, "list_wrong": listing.wrong}
 
 
 def answer_non_words(text: str, abstained: bool, language: str | None, quotes: Sequence[str],
