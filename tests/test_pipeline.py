@@ -454,3 +454,36 @@ def test_a_list_question_reads_its_own_evidence_budget(make_assistant: Any,
     listing, single = "Welke Turkse diplomaten waren in Benghazi?", "Wie leidde de delegatie?"
     assert len(evidence(listing, list_evidence_tokens=240)) > len(evidence(listing))
     assert evidence(single, list_evidence_tokens=240) == evidence(single)
+
+
+def test_a_list_is_told_item_by_item_and_composed_from_the_held_items(make_assistant: Any,
+                                                                     seed_dir: Path) -> None:
+    """Each item shown stands in the sentence it cites: an item whose marker is off is cited
+    where it stands, one named twice is shown once, one no sentence holds is left out."""
+    def script(prompt: str) -> str:
+        assert "separated by semicolons" in prompt  # the list request, not the answer one
+        k, b = number_of(prompt, "Ibrahim Kalin"), number_of(prompt, "Guven Begec")
+        return reply([k, b], f"Ibrahim Kalin [{k}]; Haftar [{k}]; Guven Begec [{k}]; "
+                             f"Kalin [{k}]; Recep Erdogan [{b}]")
+
+    bot = make_assistant(script, list_answers=1)
+    bot.ingest(seed_dir)
+    answer = bot.ask("Who attended the meeting in Benghazi?")
+    k = next(c.marker for c in answer.citations if "Ibrahim Kalin" in c.quote)
+    b = next(c.marker for c in answer.citations if "Guven Begec" in c.quote)
+    assert answer.text == f"Ibrahim Kalin [{k}], Haftar [{k}] and Guven Begec [{b}]."
+
+
+def test_a_list_with_no_held_item_is_checked_as_written(make_assistant: Any,
+                                                       seed_dir: Path) -> None:
+    bot = make_assistant(lambda p: reply([], "NOT FOUND"), list_answers=1)
+    bot.ingest(seed_dir)
+    answer = bot.ask("Who attended the meeting in Benghazi?")
+    assert answer.abstained and answer.reason == "the model found no answer in the evidence"
+
+
+def test_list_answers_are_off_unless_set(make_assistant: Any, seed_dir: Path) -> None:
+    bot = make_assistant(lambda p: reply([1], "NOT FOUND"))
+    bot.ingest(seed_dir)
+    bot.ask("Who attended the meeting in Benghazi?")
+    assert "separated by semicolons" not in bot._chat_model.prompts[-1]

@@ -22,7 +22,8 @@ def test_every_prompt_renders(name: str) -> None:
 
 
 def test_the_expected_prompts_exist() -> None:
-    assert {"answer_system", "answer_user", "condense", "translate"} <= set(prompts.names())
+    assert {"answer_system", "answer_user", "answer_list_user", "condense",
+            "translate"} <= set(prompts.names())
 
 
 def test_missing_and_unknown_variables_are_errors() -> None:

@@ -35,6 +35,7 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from langchain_core.runnables import Runnable, RunnableLambda
 
 from assistant.answer import prompts
+from assistant.answer.listing import checked_items, compose, parse_items
 from assistant.answer.result import Answer, Citation, Found, StreamItem
 from assistant.checks.confidence import Calibrator, signals
 from assistant.checks.grounding import MIN_COVERAGE, coverage, missing_names
@@ -90,6 +91,7 @@ class Turn:
     # every sentence of the retrieved chunks (the evidence is chosen from these)
     candidates: list[EvidenceSentence] = field(default_factory=list)
     early: str = ""  # a reason to abstain before generation
+    listing: bool = False  # answered item by item (answer/listing.py)
     messages: list[BaseMessage] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     signals: dict[str, float] = field(default_factory=dict)  # of the first answer sentence
@@ -120,6 +122,7 @@ class ChainConfig:
     # and the sentences read between two chosen ones (0: as any other question)
     list_evidence_tokens: int = 0
     list_sentence_gap: int = 0
+    list_answers: bool = False  # such a question answered item by item (answer/listing.py)
     # constrain the reply with REPLY_SCHEMA's grammar; without it the model is only asked for
     # the JSON (the reader is tolerant, and stops the model when the answer string closes)
     json_grammar: bool = True
@@ -196,7 +199,9 @@ def build_chain(retriever: Retriever, chat_model: Callable[[], BaseChatModel],
             if share < MIN_COVERAGE:
                 return {"early": f"the articles found cover only {share:.0%} of the "
                                  "question's words"}
-        return {"messages": answer_messages(turn.evidence, turn.standalone, turn.language)}
+        listing = config.list_answers and asks_for_list(turn.standalone)
+        return {"listing": listing, "messages": answer_messages(
+            turn.evidence, turn.standalone, turn.language, listing=listing)}
 
     def model() -> Runnable:
         if not config.json_grammar:
@@ -225,11 +230,14 @@ class Opening:
 
 
 def answer_messages(evidence: Sequence[EvidenceSentence], question: str,
-                    language: str) -> list[BaseMessage]:
-    """The answer prompt: the system rules, then the evidence and the question."""
-    return [SystemMessage(prompts.render("answer_system")),
-            HumanMessage(prompts.render("answer_user", evidence=format_evidence(evidence),
-                                        question=question, language=LANGUAGE_NAMES[language]))]
+                    language: str, listing: bool = False) -> list[BaseMessage]:
+    """The answer prompt: the system rules, then the evidence and the question (for a list
+    answered item by item, the request for the items alone)."""
+    user = (prompts.render("answer_list_user", evidence=format_evidence(evidence),
+                           question=question) if listing else
+            prompts.render("answer_user", evidence=format_evidence(evidence),
+                           question=question, language=LANGUAGE_NAMES[language]))
+    return [SystemMessage(prompts.render("answer_system")), HumanMessage(user)]
 
 
 def stream_answer(chain: Chain, turn: Turn) -> Iterator[StreamItem]:
@@ -275,6 +283,7 @@ def generate(chain: Chain, turn: Turn, evidence: Sequence[EvidenceSentence],
                         rewrite=chain.rewrite, accept=accept, misread=misread)
     reader = AnswerStream()
     begun = False
+    items = ""  # a list answered item by item: the model's items, composed when complete
     for chunk in chain.model().stream(messages):
         piece = reader.feed(str(chunk.content))
         if "p_no_evidence" in chunk.response_metadata:
@@ -291,12 +300,24 @@ def generate(chain: Chain, turn: Turn, evidence: Sequence[EvidenceSentence],
             begun = True
             turn.timings.setdefault("first_model_token", round(time.perf_counter() - started, 3))
             gate.declared = parse_reply(reader.raw)[0]
+        if turn.listing:
+            items += piece
+            if reader.done:
+                break
+            continue
         for sentence in gate.feed(piece):
             turn.timings.setdefault("first_token", round(time.perf_counter() - started, 3))
             yield sentence
         if gate.stopped or reader.done:
             break  # a refused sentence ends the answer (or it closed): stop the model writing
-    for sentence in gate.finish():
+    if turn.listing:
+        kept = checked_items(parse_items(items), by_number, turn.standalone)
+        # no item stands in its sentence: the reply is checked as the model wrote it (its
+        # "NOT FOUND", or a sentence instead of a list)
+        listed = gate.feed(compose(kept, turn.language) if kept else items)
+    else:
+        listed = []
+    for sentence in listed + gate.finish():
         turn.timings.setdefault("first_token", round(time.perf_counter() - started, 3))
         yield sentence
     return gate, any(judged)

@@ -118,6 +118,7 @@ class Assistant:
             gap_overflow=settings.evidence_gap_overflow,
             list_evidence_tokens=settings.list_evidence_tokens,
             list_sentence_gap=settings.list_sentence_gap,
+            list_answers=bool(settings.list_answers),
             # a server keeps its response_format (ASSISTANT_LLM_JSON_MODE decides there)
             json_grammar=bool(settings.json_grammar or settings.llm_base_url),
             max_answer_tokens=settings.max_answer_tokens,
