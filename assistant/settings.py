@@ -136,7 +136,8 @@ class Settings(BaseSettings):
     # 1: a question that asks for several items is answered item by item: the model lists
     # them, the code keeps each that its cited sentence holds and writes the sentence
     # (answer/listing.py). Off: on the 100 dev list questions recall 0.604 -> 0.593, complete
-    # 0.520 -> 0.490, precision 0.734 -> 0.730 (docs/journal.md, "Lists told item by item")
+    # 0.520 -> 0.490, precision 0.734 -> 0.730, and no better with more evidence for lists
+    # (docs/journal.md, "Lists told item by item")
     list_answers: Flag = 0
     # 1: when the checks refuse the answer's first sentence, ask once more with only the
     # sentences the model declared as its evidence (and the one before each); that answer must

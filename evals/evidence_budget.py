@@ -70,6 +70,9 @@ def main() -> None:
     parser.add_argument("--gap-overflow", type=int, nargs="+", default=[0],
                         help="tokens a passage's hole may go past the budget "
                              "(ASSISTANT_EVIDENCE_GAP_OVERFLOW); one way per value")
+    parser.add_argument("--lists", action="store_true",
+                        help="only list questions (GoldItem.is_list); also reports the share "
+                             "of their gold items the evidence holds")
     args = parser.parse_args()
 
     base = gate_dir()
@@ -85,13 +88,14 @@ def main() -> None:
 
     items = [i for name in ("seeds", "dpg")
              for i in select_split(load_gold(ROOT / "evals" / f"{name}.jsonl"), args.split)
-             if i.answers and not i.history]
+             if i.answers and not i.history and (i.is_list or not args.lists)]
     blends = [tuple(float(x) for x in (b + ":1").split(":")[:3]) for b in args.blend]
     gap_pairs = [tuple(int(x) for x in g.split(":")) for g in args.gaps]
     ways = [Way("chunks", args.chunk_budget, 0.0, 0.0, 1.0, 0, 0, 0)] + [
         Way("sentences", b, lex, rank, cos, cg, sg, over) for lex, rank, cos in blends
         for cg, sg in gap_pairs for b in args.budgets for over in args.gap_overflow]
     hits = {w: 0 for w in ways}
+    held = {w: 0 for w in ways}  # gold items the evidence holds (lists: each item counts)
     tokens: dict[Way, list[int]] = {w: [] for w in ways}
     for item in items:
         retrieved = bot.retriever.retrieve(item.question, settings.top_k,
@@ -115,17 +119,20 @@ def main() -> None:
                                             max_gap=way.sentence_gap, gap_overflow=way.overflow)
             text = format_evidence(evidence)
             hits[way] += is_correct(text, item.answers, item.match)
+            held[way] += sum(is_correct(text, [a], "any") for a in item.answers)
             tokens[way].append(qwen_tokens(text))
     print(f"{len(items)} answerable {args.split} items (seeds + Dutch news), top_k "
           f"{settings.top_k}")
     print("| evidence | budget (tiktoken) | blend lex:rank:cosine | gaps chunks:sentences | "
-          "hole overflow | answer in evidence | tokens, mean / p95 (Qwen) |")
-    print("|---|---|---|---|---|---|---|")
+          "hole overflow | answer in evidence | gold items in evidence | "
+          "tokens, mean / p95 (Qwen) |")
+    print("|---|---|---|---|---|---|---|---|")
+    n_answers = sum(len(i.answers) for i in items)
     for way in ways:
         t = tokens[way]
         print(f"| {way.evidence} | {way.budget} | {way.lex:g}:{way.rank:g}:{way.cos:g} | "
               f"{way.chunk_gap}:{way.sentence_gap} | {way.overflow} | "
-              f"{hits[way] / len(items):.3f} | "
+              f"{hits[way] / len(items):.3f} | {held[way] / n_answers:.3f} | "
               f"{np.mean(t):.0f} / {np.percentile(t, 95):.0f} |")
 
 

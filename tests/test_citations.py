@@ -84,6 +84,8 @@ def test_question_names_missing_from_the_evidence() -> None:
         "Erdogan"]
     assert missing_names("Who attended the meeting in Benghazi?", evidence) == []
     assert missing_names("Wat deed Haftar op de Kinaliada?", evidence) == []
+    # a Dutch interrogative is no name, even where no sentence uses it
+    assert missing_names("Waarop wachtte de Kinaliada in Benghazi?", evidence) == []
 
 
 def test_unsupported_numbers_and_names_in_an_answer() -> None:

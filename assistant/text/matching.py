@@ -22,7 +22,8 @@ from functools import lru_cache
 
 from assistant.text.words import STOPWORDS, fold, words
 
-# Capitalised words that are titles or common words rather than names.
+# Capitalised words that are titles or common words rather than names (and the Dutch
+# interrogatives made of "waar" and a preposition: "Waarop gedijde ...?").
 NOT_NAMES = frozenset(
     """president minister prime general generaal ambassador ambassadeur consul mr mrs ms dr
     prof sir lord king queen prince koning koningin prins article articles
@@ -30,7 +31,7 @@ NOT_NAMES = frozenset(
     and or in on at of for to from with by about after before during de het een en wie wat
     waar wanneer waarom hoe welke wat volgens tijdens na voor door met bij van over news hoeveel
     welk hoelang sinds onder""".split()
-)
+) | {f"waar{p}" for p in "aan bij door in mee na naar om op over tegen uit van voor".split()}
 # English demonyms and country names that Dutch writes differently (the rest match by prefix:
 # Turkish ~ Turkse, Russian ~ Russische). Everyday-word filtering never skips these.
 DEMONYMS: dict[str, tuple[str, ...]] = {
