@@ -334,3 +334,14 @@ def test_quoting_leaves_no_title_and_no_foreign_word_outside_quotes(tokens: list
     assert quoted.replace("'", "") == sentence
     for start, end in title_spans(sentence):  # a span holds whole words
         assert sentence[start - 1] == " " and not sentence[end].isalnum()
+
+
+def test_a_name_no_article_holds_is_refused_even_among_many_that_they_do() -> None:
+    """The 1.5B model pads a list with the names of the prompt's own example (dev: "Minister
+    Sander Dekker [5] en Minister Jansen [6]"); one such name among many is one too many."""
+    gate = SentenceGate(EVIDENCE, question="Who was there?", language="en")
+    gate.feed("Kalin [1], Haftar [1], Guven Begec [2], Serkan Kiramanlioglu [2] and minister "
+              "Jansen [2] were there.")
+    gate.finish()
+    assert not gate.released
+    assert gate.reason == "the answer uses Jansen, which the articles do not hold"

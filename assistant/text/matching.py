@@ -190,7 +190,8 @@ def term_found(term: str, tokens: Iterable[str]) -> bool:
 
 def names(text: str, *, skip_common: bool = False) -> list[str]:
     """Capitalised words that look like names (titles and function words left out; with
-    ``skip_common``, everyday English words too). A possessive ``'s`` is dropped.
+    ``skip_common``, everyday English words too). A possessive ``'s`` is dropped, and so is
+    the Dutch ending that makes a party's member of its name ("SP'er", "PvdA'ers").
 
     >>> names("Who attended the meeting of Kalin and General Haftar in Benghazi?")
     ['Kalin', 'Haftar', 'Benghazi']
@@ -198,10 +199,12 @@ def names(text: str, *, skip_common: bool = False) -> list[str]:
     ['Libya']
     >>> names("Did the UN-backed Dutch government act?", skip_common=True)
     ['Dutch']
+    >>> names("Wat zeiden SP'er Van Dijk en de PvdA'ers?")
+    ['Dijk', 'PvdA']
     """
     out = []
     for m in CAPITALISED.finditer(text):
-        for word in re.sub(r"['’]s$", "", m.group()).split("-"):
+        for word in re.sub(r"['’](?:s|ers?)$", "", m.group()).split("-"):
             folded = fold(word)
             if len(word) < 4 or folded in NOT_NAMES or folded in STOPWORDS:
                 continue
