@@ -233,10 +233,10 @@ def answer_messages(evidence: Sequence[EvidenceSentence], question: str,
                     language: str, listing: bool = False) -> list[BaseMessage]:
     """The answer prompt: the system rules, then the evidence and the question (for a list
     answered item by item, the request for the items alone)."""
-    user = (prompts.render("answer_list_user", evidence=format_evidence(evidence),
-                           question=question) if listing else
-            prompts.render("answer_user", evidence=format_evidence(evidence),
-                           question=question, language=LANGUAGE_NAMES[language]))
+    values = {"evidence": format_evidence(evidence), "question": question}
+    if not listing:  # the list prompt asks for the items as their sentences write them
+        values["language"] = LANGUAGE_NAMES[language]
+    user = prompts.render("answer_list_user" if listing else "answer_user", **values)
     return [SystemMessage(prompts.render("answer_system")), HumanMessage(user)]
 
 
@@ -283,7 +283,6 @@ def generate(chain: Chain, turn: Turn, evidence: Sequence[EvidenceSentence],
                         rewrite=chain.rewrite, accept=accept, misread=misread)
     reader = AnswerStream()
     begun = False
-    items = ""  # a list answered item by item: the model's items, composed when complete
     for chunk in chain.model().stream(messages):
         piece = reader.feed(str(chunk.content))
         if "p_no_evidence" in chunk.response_metadata:
@@ -300,17 +299,15 @@ def generate(chain: Chain, turn: Turn, evidence: Sequence[EvidenceSentence],
             begun = True
             turn.timings.setdefault("first_model_token", round(time.perf_counter() - started, 3))
             gate.declared = parse_reply(reader.raw)[0]
-        if turn.listing:
-            items += piece
-            if reader.done:
-                break
-            continue
-        for sentence in gate.feed(piece):
-            turn.timings.setdefault("first_token", round(time.perf_counter() - started, 3))
-            yield sentence
+        if not turn.listing:  # a list is composed from the items once the reply is complete
+            for sentence in gate.feed(piece):
+                turn.timings.setdefault("first_token",
+                                        round(time.perf_counter() - started, 3))
+                yield sentence
         if gate.stopped or reader.done:
             break  # a refused sentence ends the answer (or it closed): stop the model writing
     if turn.listing:
+        items = parse_reply(reader.raw)[1]
         kept = checked_items(parse_items(items), by_number, turn.standalone)
         # no item stands in its sentence: the reply is checked as the model wrote it (its
         # "NOT FOUND", or a sentence instead of a list)
