@@ -50,6 +50,20 @@ def test_numbers_get_the_sentence_that_holds_them() -> None:
         "Goes has 50.000 euro a year [3][2].")
 
 
+def test_a_marker_never_cuts_a_name_at_its_initial() -> None:
+    # dev and the gate showed "Gökmen T [1]. bijstaat" and "Charlotte van L [3]. four months":
+    # the period of an initial was read as a claim's end and the marker put before it
+    evidence = {1: "Gökmen T. staat terecht in Utrecht.", 5: "Zijn advocaat zweeg."}
+    out = align_markers("De advocaat die Gökmen T. bijstaat in Utrecht [1] zweeg [5].", evidence)
+    assert out == "De advocaat die Gökmen T. bijstaat in Utrecht [1] zweeg [5]."
+    out = align_markers("De advocaat die Gökmen T. bijstaat [5] staat in Utrecht terecht.",
+                        evidence)
+    assert "T. bijstaat" in out and "T [" not in out
+    # a real sentence end still ends a claim: the first sentence gets its own marker
+    assert align_markers("Gökmen T. stond terecht. Zijn advocaat zweeg [5].", evidence) == (
+        "Gökmen T. stond terecht [1]. Zijn advocaat zweeg [5].")
+
+
 def test_claims_without_any_support_stay_unmarked() -> None:
     assert align_markers("The weather was fine.", EVIDENCE) == "The weather was fine."
 

@@ -24,7 +24,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 
 from assistant.text.matching import names, numbers, term_found
-from assistant.text.words import MARKER, STOPWORDS, words
+from assistant.text.words import MARKER, NOT_ABBREVIATED, STOPWORDS, words
 
 
 def parse_markers(text: str) -> list[int]:
@@ -106,10 +106,14 @@ def _claims(answer: str) -> list[tuple[str, str, bool]]:
     return pieces
 
 
+# a sentence's end and the space after it; not after an initial ("Gökmen T. bijstaat" is one
+# claim: a marker put before its period would cut the name, "Gökmen T [1]. bijstaat")
+_SENTENCE_END = re.compile(NOT_ABBREVIATED + r"[.!?]\s+(?=\S)")
+
+
 def _split(text: str, group: str, after_marker: bool) -> list[tuple[str, str, bool]]:
-    parts = re.split(r"(?<=[.!?])(\s+)(?=\S)", text)
-    # re.split with a group keeps separators: [s1, sep, s2, sep, s3]
-    sentences = ["".join(parts[i:i + 2]) for i in range(0, len(parts), 2)]
+    cuts = [m.end() for m in _SENTENCE_END.finditer(text)]
+    sentences = [text[i:j] for i, j in zip([0, *cuts], [*cuts, len(text)], strict=True)]
     out = [(t, "", after_marker and i == 0) for i, t in enumerate(sentences[:-1])]
     out.append((sentences[-1], group, after_marker and len(sentences) == 1))
     return out

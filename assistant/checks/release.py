@@ -56,7 +56,7 @@ from assistant.checks.degenerate import degenerate, merge_repeated_items
 from assistant.checks.grounding import unsupported_terms
 from assistant.text.language import consistent, foreign_share, non_words, quote_foreign
 from assistant.text.matching import numbers
-from assistant.text.words import MARKER, fold
+from assistant.text.words import MARKER, NOT_ABBREVIATED, fold
 
 NOT_FOUND_REPLIES = ("not found", "niet gevonden")  # the prompt's reply, and its Dutch form
 # ... and the model's own ways of saying so instead (dev: "I don't have enough information to
@@ -88,7 +88,7 @@ def refuses(sentence: str) -> bool:
 
 # A sentence ends at . ! or ? (and any markers right after it) before whitespace; a period
 # after a short capitalised word ("Gen. Haftar", "Dr. Smit") or inside a number does not.
-_END = re.compile(r"(?<!\b[A-Z])(?<!\b[A-Z][a-z])(?<!\b[A-Z][a-z]{2})[.!?]"
+_END = re.compile(NOT_ABBREVIATED + r"[.!?]"
                   r"(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])*(?=\s+\S)")
 
 

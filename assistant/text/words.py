@@ -16,6 +16,10 @@ import unicodedata
 _WORD = re.compile(r"\w+", re.UNICODE)
 # a citation marker: [3] or [1, 3]
 MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+# what a sentence's closing . ! or ? may not follow: an initial or a short capitalised word, an
+# abbreviated title ("Gökmen T. bijstaat", "'Dr. Bones'", "Gen. Haftar"); a lookbehind to put
+# before the punctuation
+NOT_ABBREVIATED = r"(?<!\b[A-Z])(?<!\b[A-Z][a-z])(?<!\b[A-Z][a-z]{2})"
 # a word as the untranslated-word and title checks read it: letters first, then letters, digits,
 # apostrophes and hyphens ("consul-generaal", "tbs-patiënten")
 TERM = re.compile(r"[^\W\d_][\w'’-]*")
