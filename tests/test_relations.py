@@ -82,6 +82,22 @@ def test_the_gate_refuses_a_misread_number_before_it_is_shown() -> None:
     assert shown == ["Rauwerdink played 337 international matches [1]."]
 
 
+def test_a_punishment_demanded_is_not_shown_as_the_one_a_court_gave() -> None:
+    # the held-out "Dr. Bones" case: the prosecution's demand given as the court's sentence
+    evidence = {1: "Tegen B. eiste het OM twee weken geleden vier jaar cel.",
+                2: "De rechtbank veroordeelde hem gisteren tot 21 maanden cel."}
+    question = "What sentence did the court give B.?"
+    gate = SentenceGate({1: evidence[1]}, question=question, language="en")
+    assert gate.feed("The court gave B. four years in prison [1]. ") + gate.finish() == []
+    assert gate.reason == "the answer gives the punishment demanded as the one imposed"
+    gate = SentenceGate(evidence, question=question, language="en")
+    shown = gate.feed("The court gave B. 21 months in prison [2]. ") + gate.finish()
+    assert shown == ["The court gave B. 21 months in prison [2]."]
+    gate = SentenceGate(evidence, question="Welke straf eiste het OM tegen B.?", language="nl")
+    shown = gate.feed("Het OM eiste vier jaar cel [1]. ") + gate.finish()
+    assert shown == ["Het OM eiste vier jaar cel [1]."]
+
+
 def test_the_archive_s_own_nationality_is_not_a_name_the_articles_must_hold() -> None:
     evidence = ["Ajax won de beker na een zege op PSV."]
     assert missing_names("Welke Nederlandse club won de beker?", evidence) == []

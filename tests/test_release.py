@@ -121,6 +121,36 @@ def test_an_answer_without_a_number_to_a_how_many_question_is_refused() -> None:
     assert shown == ["De keten sloot 13 winkels [3].", " Het filiaal is voorgoed gesloten [2]."]
 
 
+def test_an_amount_asked_inside_the_question_is_asked_too() -> None:
+    evidence = {2: "Er moest vorig jaar vaker een helikopter worden ingezet.",
+                4: "De helikopter vloog 42 keer uit."}
+    for question in ("Hoe vaak moest er vorig jaar een helikopter worden ingezet?",
+                     "At how many places did the helicopter land last year?",
+                     "Met hoeveel vluchten werden wandelaars gered?"):
+        shown, gate = run("Er moest vorig jaar vaker een helikopter worden ingezet [2].", [],
+                          evidence=evidence, question=question, language="nl")
+        assert shown == [] and "no number" in gate.reason, question
+    shown, _ = run("De helikopter vloog 42 keer uit [4].", [], evidence=evidence,
+                   question="Hoe vaak vloog de helikopter uit?", language="nl")
+    assert shown == ["De helikopter vloog 42 keer uit [4]."]
+
+
+def test_an_answer_naming_no_one_to_a_question_asking_who_someone_is_is_refused() -> None:
+    evidence = {1: "Gökmen T. staat terecht voor verkrachting.",
+                5: "Zijn advocaat, Marco Verweij, zweeg.", 6: "De politie hield hem aan."}
+    question = "Wie is de advocaat die Gökmen T. bijstaat?"
+    shown, gate = run("De advocaat die Gökmen T. bijstaat is zijn advocaat in deze zaak [5].",
+                      [], evidence=evidence, question=question, language="nl")
+    assert shown == [] and "names no one" in gate.reason
+    shown, _ = run("De advocaat van Gökmen T. is Marco Verweij [5].", [], evidence=evidence,
+                   question=question, language="nl")
+    assert shown == ["De advocaat van Gökmen T. is Marco Verweij [5][1]."]
+    # who did something may be answered by a body, named or not
+    shown, _ = run("De politie [6] hield Gökmen T. aan.", [], evidence=evidence,
+                   question="Wie hield Gökmen T. aan?", language="nl")
+    assert shown == ["De politie [6] hield Gökmen T. aan."]
+
+
 def test_a_thousands_separator_written_with_a_space_is_joined_not_refused() -> None:
     evidence = {2: "Amsterdam telt volgens de brief meer dan 35.000 scooters.",
                 3: "Op 5 mei kwamen 300 mensen naar het Museumplein."}

@@ -1,5 +1,6 @@
 """Degenerate answers: repetition, restating the question, the question's subject as its answer,
-no amount for a question that asks for one; and the one repair, a list that names an item twice.
+no amount for a question that asks for one, no name for a question that asks who someone is; and
+the one repair, a list that names an item twice.
 
 Pure checks on one answer sentence; each returns a reason (for people and evaluation) or ``""``.
 A 1.5B model loops ("led by the VN-missie in Libya, which is led by the VN-missie in Libya"),
@@ -126,12 +127,15 @@ def subject_as_answer(sentence: str, question: str) -> str:
     return ""
 
 
-# questions whose answer is an amount: how many, how old, in which year ...
+# questions whose answer is an amount: how many, how much, how often, how old, in which year,
+# wherever the question asks it ("At how many sales points ...?", "Met hoeveel stemmen ...?")
 _AMOUNT_ASKED = re.compile(
-    r"^\s*(?:how\s+(?:many|much|old|high|long|far|tall)|hoeveel|hoe\s+(?:veel|oud|hoog|lang|ver)"
-    r"|in\s+(?:what|which)\s+year|in\s+welk\s+jaar)\b", re.IGNORECASE)
+    r"\b(?:how\s+(?:many|much|often|old|high|long|far|tall)|hoeveel"
+    r"|hoe\s+(?:veel|vaak|oud|hoog|lang|ver)|in\s+(?:what|which)\s+year|in\s+welk\s+jaar)\b",
+    re.IGNORECASE)
 # ... and the words that give an amount of none
-_NONE = re.compile(r"\b(?:geen|none|zero|nul|niemand|nobody|no\s+one)\b", re.IGNORECASE)
+_NONE = re.compile(r"\b(?:geen|none|zero|nul|niemand|nobody|no\s+one|nooit|never)\b",
+                   re.IGNORECASE)
 
 
 def no_amount(sentence: str, question: str) -> str:
@@ -148,13 +152,61 @@ def no_amount(sentence: str, question: str) -> str:
     ''
     >>> no_amount("Er vielen geen doden [1].", "Hoeveel doden vielen er?")
     ''
+
+    Asked inside the question too (dev, a near-miss question: the article says only that it
+    happened more often):
+
+    >>> no_amount("Er moest vorig jaar vaker een helikopter worden ingezet [2].",
+    ...           "Hoe vaak moest er vorig jaar een helikopter worden ingezet?")
+    'the answer gives no number, which the question asks for'
     """
-    if not _AMOUNT_ASKED.match(question):
+    if not _AMOUNT_ASKED.search(question):
         return ""
     plain = MARKER.sub(" ", sentence)
     if numbers(plain) or _NONE.search(plain):
         return ""
     return "the answer gives no number, which the question asks for"
+
+
+# questions that ask who the person they describe is, or what something is called: a name
+_NAME_ASKED = re.compile(
+    r"^\s*(?:who|wie)\s+(?:is|was|are|were|zijn|waren)\s+(?:the|de|het)\b"
+    r"|\bhoe\s+(?:heet|heette|heten|heetten)\b"
+    r"|\bwhat\s+(?:is|was|are|were)\s+the\s+names?\s+of\b"
+    r"|\bwat\s+(?:is|was)\s+de\s+naam\s+van\b", re.IGNORECASE)
+
+
+def no_name(sentence: str, question: str) -> str:
+    """For a question that asks who the person it describes is ("Who is the lawyer for ...?",
+    "Wie is de advocaat die ...?") or what someone or something is called ("Hoe heet ...?",
+    "What is the name of ...?"): an answer sentence that names nothing the question does not
+    already name (a capitalised word, an acronym) does not answer it. Dev, near-miss questions
+    whose article names no such person: "... is the advocate of Begums familie [7].", "De
+    collega die ... werd geslagen is de dader [1]."; no gold answer to such a question lacks a
+    name.
+
+    >>> no_name("De advocaat die Gökmen T. bijstaat is de advocaat die hem bijstaat [5].",
+    ...         "Wie is de advocaat die Gökmen T. bijstaat?")
+    'the answer names no one, which the question asks for'
+    >>> no_name("De advocaat van Gökmen T. is Jan Vos [5].", "Wie is de advocaat van Gökmen T.?")
+    ''
+    >>> no_name("VVD [2] led the talks.", "Who is the party that led the talks?")
+    ''
+
+    A question about someone it names, or about who did something, may be answered with a
+    description or a body ("the police"):
+
+    >>> no_name("The police [1] arrested him.", "Who arrested the man from Beek?")
+    ''
+    """
+    if not _NAME_ASKED.search(question):
+        return ""
+    asked = words(question)
+    for m in CAPITALISED.finditer(MARKER.sub(" ", sentence)):
+        word = re.sub(r"['’](?:s|ers?)$", "", m.group())
+        if fold(word) not in STOPWORDS and not term_found(word, asked):
+            return ""
+    return "the answer names no one, which the question asks for"
 
 
 # a list item: a capitalised name of one or more words, then its citation markers
@@ -235,7 +287,8 @@ def _in_list(gaps: Sequence[str], first: int, later: int) -> bool:
 
 def degenerate(sentence: str, question: str, earlier: Sequence[str] = ()) -> str:
     """The first reason that makes ``sentence`` a degenerate answer sentence, or ``""``; the
-    first sentence of an answer must also give an amount when the question asks for one."""
+    first sentence of an answer must also give an amount or a name when the question asks for
+    one."""
     return (repetition(sentence, earlier, question) or restates(sentence, question)
             or subject_as_answer(sentence, question)
-            or ("" if earlier else no_amount(sentence, question)))
+            or ("" if earlier else no_amount(sentence, question) or no_name(sentence, question)))

@@ -1,5 +1,8 @@
 """Is the answer's number the one the question asks about? Pure, with the similarity passed in.
 
+Two relations are read: what a number counts (below), and whether a punishment is the one a
+court gave or the one the prosecution demanded (``demand_as_sentence``).
+
 The word checks (``grounding``) ask whether an answer's number stands in the sentence it cites;
 a sentence often holds several, and the 1.5B model takes the wrong one ("Rauwerdink kwam in
 zestien jaar tijd tot 337 interlands" gave "16 international matches"). Each number of the
@@ -106,3 +109,54 @@ def misread_number(question: str, sentence: str, cited: Sequence[str],
     wrong = ", ".join(sorted(given & values))
     return (f"the answer gives {wrong}, but the cited sentence gives {phrases[best][0]} for "
             "what was asked")
+
+
+# a question about the punishment a court gave (not the one the prosecution asked for) ...
+_PUNISHMENT = re.compile(
+    r"\b(?:sentence[ds]?|sentencing|verdict|convicted|straf|celstraf|gevangenisstraf|taakstraf"
+    r"|jeugddetentie|vonnis|veroordeeld|veroordeelde)\b", re.IGNORECASE)
+# ... the words of a demand ...
+_DEMAND = re.compile(
+    r"\b(?:demand(?:s|ed)?|requested|prosecut\w*|eis(?:t|te|ten|en)?|geëist|geeist|vorder\w*"
+    r"|gevorderd|openbaar\s+ministerie|officier\s+van\s+justitie|(?-i:OM))\b", re.IGNORECASE)
+# ... and of a punishment given
+_IMPOSED = re.compile(
+    r"\b(?:veroordeeld|veroordeelde|kreeg|kregen|krijgt|opgelegd|legde|sentenced|was\s+given"
+    r"|got|vonnis|uitspraak|bepaalde)\b", re.IGNORECASE)
+
+
+def demand_as_sentence(question: str, sentence: str, cited: Sequence[str]) -> str:
+    """A reason to refuse ``sentence`` when the question asks what punishment a court gave and
+    the sentence gives, as that, a number that its ``cited`` sentences hold only where they
+    tell what the prosecution demanded; or ``""``. Dev, a near-miss question (the verdict was
+    still to come): "The court ultimately imposed a sentence of 3 years and 9 months [1]", from
+    "Tegen een 22-jarige politieman uit Tiel is gisteren een gevangenisstraf van drie jaar en
+    negen maanden geëist".
+
+    >>> cited = ["Tegen de man is gisteren een gevangenisstraf van drie jaar geëist."]
+    >>> demand_as_sentence("What sentence did the court impose on the man?",
+    ...                    "The court imposed 3 years in prison [1].", cited)
+    'the answer gives the punishment demanded as the one imposed'
+
+    A question about the demand, a sentence that says it is the demand, and a number a cited
+    sentence gives as imposed are left alone:
+
+    >>> demand_as_sentence("Welke straf eiste het OM?", "Het OM eiste 3 jaar [1].", cited)
+    ''
+    >>> demand_as_sentence("What sentence did the court impose?",
+    ...                    "The prosecution demanded 3 years [1].", cited)
+    ''
+    >>> demand_as_sentence("What sentence did the court impose?", "The man got 3 years [1].",
+    ...                    cited + ["De rechter veroordeelde hem tot drie jaar cel."])
+    ''
+    """
+    plain = MARKER.sub(" ", sentence)
+    if not _PUNISHMENT.search(question) or _DEMAND.search(question) or _DEMAND.search(plain):
+        return ""
+    given = set(numbers(plain)) - set(numbers(question))
+    if not given:
+        return ""
+    holding = [text for text in cited if given & set(numbers(text))]
+    if holding and all(_DEMAND.search(text) and not _IMPOSED.search(text) for text in holding):
+        return "the answer gives the punishment demanded as the one imposed"
+    return ""
