@@ -135,6 +135,18 @@ def test_an_amount_asked_inside_the_question_is_asked_too() -> None:
     assert shown == ["De helikopter vloog 42 keer uit [4]."]
 
 
+def test_a_punishment_asked_for_is_given_by_its_length_or_not_at_all() -> None:
+    evidence = {1: "Melis A. verschijnt vandaag voor de rechter.",
+                2: "De rechter veroordeelde haar tot twee jaar cel."}
+    question = "What sentence did the court give Melis A.?"
+    shown, gate = run("The court gave Melis A. for membership of a terrorist group [1].", [],
+                      evidence=evidence, question=question, language="en")
+    assert shown == [] and "no number" in gate.reason
+    shown, _ = run("The court gave Melis A. two years in prison [2].", [], evidence=evidence,
+                   question=question, language="en")
+    assert shown == ["The court gave Melis A. two years in prison [2][1]."]
+
+
 def test_an_answer_naming_no_one_to_a_question_asking_who_someone_is_is_refused() -> None:
     evidence = {1: "Gökmen T. staat terecht voor verkrachting.",
                 5: "Zijn advocaat, Marco Verweij, zweeg.", 6: "De politie hield hem aan."}

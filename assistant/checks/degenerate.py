@@ -128,14 +128,17 @@ def subject_as_answer(sentence: str, question: str) -> str:
 
 
 # questions whose answer is an amount: how many, how much, how often, how old, in which year,
-# wherever the question asks it ("At how many sales points ...?", "Met hoeveel stemmen ...?")
+# wherever the question asks it ("At how many sales points ...?", "Met hoeveel stemmen ...?"),
+# and which punishment or fine someone got (told by its length or sum)
 _AMOUNT_ASKED = re.compile(
     r"\b(?:how\s+(?:many|much|often|old|high|long|far|tall)|hoeveel"
-    r"|hoe\s+(?:veel|vaak|oud|hoog|lang|ver)|in\s+(?:what|which)\s+year|in\s+welk\s+jaar)\b",
+    r"|hoe\s+(?:veel|vaak|oud|hoog|lang|ver)|in\s+(?:what|which)\s+year|in\s+welk\s+jaar"
+    r"|(?:what|which)\s+(?:\w+\s+)?(?:sentence|punishment|fine)"
+    r"|welke\s+(?:\w+\s+)?(?:straf|celstraf|gevangenisstraf|taakstraf|boete))\b",
     re.IGNORECASE)
-# ... and the words that give an amount of none
-_NONE = re.compile(r"\b(?:geen|none|zero|nul|niemand|nobody|no\s+one|nooit|never)\b",
-                   re.IGNORECASE)
+# ... and the words that give an amount of none, or a punishment without a number
+_NONE = re.compile(r"\b(?:geen|none|zero|nul|niemand|nobody|no\s+one|nooit|never"
+                   r"|levenslang|life|vrijgesproken|vrijspraak|acquitted|tbs)\b", re.IGNORECASE)
 
 
 def no_amount(sentence: str, question: str) -> str:
@@ -159,6 +162,14 @@ def no_amount(sentence: str, question: str) -> str:
     >>> no_amount("Er moest vorig jaar vaker een helikopter worden ingezet [2].",
     ...           "Hoe vaak moest er vorig jaar een helikopter worden ingezet?")
     'the answer gives no number, which the question asks for'
+
+    A punishment is told by its length or sum (or is life, tbs, an acquittal):
+
+    >>> no_amount("The court gave Melis A. for membership of a terrorist organisation [1].",
+    ...           "What sentence did the court give Melis A.?")
+    'the answer gives no number, which the question asks for'
+    >>> no_amount("Hij kreeg levenslang [1].", "Welke straf kreeg hij?")
+    ''
     """
     if not _AMOUNT_ASKED.search(question):
         return ""
