@@ -133,6 +133,10 @@ def test_an_amount_asked_inside_the_question_is_asked_too() -> None:
     shown, _ = run("De helikopter vloog 42 keer uit [4].", [], evidence=evidence,
                    question="Hoe vaak vloog de helikopter uit?", language="nl")
     assert shown == ["De helikopter vloog 42 keer uit [4]."]
+    # the question's own number is no answer to it
+    shown, gate = run("De helikopter vloog in 2018 vaker uit [2].", [], evidence=evidence,
+                      question="Hoe lange vluchten maakte de helikopter in 2018?", language="nl")
+    assert shown == [] and "no number" in gate.reason
 
 
 def test_a_punishment_asked_for_is_given_by_its_length_or_not_at_all() -> None:

@@ -131,8 +131,10 @@ def subject_as_answer(sentence: str, question: str) -> str:
 # wherever the question asks it ("At how many sales points ...?", "Met hoeveel stemmen ...?"),
 # and which punishment or fine someone got (told by its length or sum)
 _AMOUNT_ASKED = re.compile(
-    r"\b(?:how\s+(?:many|much|often|old|high|long|far|tall)|hoeveel"
-    r"|hoe\s+(?:veel|vaak|oud|hoog|lang|ver)|in\s+(?:what|which)\s+year|in\s+welk\s+jaar"
+    r"\b(?:how\s+(?:many|much|often|old|high|long|far|tall|big|large)|hoeveel"
+    r"|hoe\s+(?:veel|vaak|oud|hoog|hoge|lang|lange|ver|groot|grote)"
+    r"|in\s+(?:what|which)\s+year|in\s+welk\s+jaar"
+    r"|(?:what|which)\s+(?:amount|sum|percentage)|welk\s+(?:bedrag|percentage)"
     r"|(?:what|which)\s+(?:\w+\s+)?(?:sentence|punishment|fine)"
     r"|welke\s+(?:\w+\s+)?(?:straf|celstraf|gevangenisstraf|taakstraf|boete))\b",
     re.IGNORECASE)
@@ -143,7 +145,7 @@ _NONE = re.compile(r"\b(?:geen|none|zero|nul|niemand|nobody|no\s+one|nooit|never
 
 def no_amount(sentence: str, question: str) -> str:
     """For a question that asks how many, how much, how old or which year: an answer sentence
-    that holds no number (nor says "none") does not answer it. Dev: "Hoeveel huur betaalde
+    that holds no number but the question's own (nor says "none") does not answer it. Dev: "Hoeveel huur betaalde
     ...?" was answered "Het filiaal ... is voorgoed gesloten [2].", and no right answer to such
     a question lacked a number.
 
@@ -170,11 +172,19 @@ def no_amount(sentence: str, question: str) -> str:
     'the answer gives no number, which the question asks for'
     >>> no_amount("Hij kreeg levenslang [1].", "Welke straf kreeg hij?")
     ''
+
+    The question's own numbers give no amount (dev: "How many countries take part in the
+    week of the 24-hour speed marathon?" answered "Netherlands [3], Belgium [4] ... take part
+    in the week of the 24-hour speed marathon."):
+
+    >>> no_amount("Belgium [4] takes part in the week of the 24-hour marathon.",
+    ...           "How many countries take part in the week of the 24-hour marathon?")
+    'the answer gives no number, which the question asks for'
     """
     if not _AMOUNT_ASKED.search(question):
         return ""
     plain = MARKER.sub(" ", sentence)
-    if numbers(plain) or _NONE.search(plain):
+    if set(numbers(plain)) - set(numbers(question)) or _NONE.search(plain):
         return ""
     return "the answer gives no number, which the question asks for"
 
