@@ -145,9 +145,9 @@ _NONE = re.compile(r"\b(?:geen|none|zero|nul|niemand|nobody|no\s+one|nooit|never
 
 def no_amount(sentence: str, question: str) -> str:
     """For a question that asks how many, how much, how old or which year: an answer sentence
-    that holds no number but the question's own (nor says "none") does not answer it. Dev: "Hoeveel huur betaalde
-    ...?" was answered "Het filiaal ... is voorgoed gesloten [2].", and no right answer to such
-    a question lacked a number.
+    that holds no number but the question's own (nor says "none") does not answer it. Dev:
+    "Hoeveel huur betaalde ...?" was answered "Het filiaal ... is voorgoed gesloten [2].", and
+    no right answer to such a question lacked a number.
 
     >>> no_amount("Het filiaal is voorgoed gesloten [2].", "Hoeveel huur betaalde de keten?")
     'the answer gives no number, which the question asks for'
