@@ -68,18 +68,19 @@ def test_an_answer_giving_the_best_fitting_number_is_never_refused(values: list[
 
 
 def test_the_gate_refuses_a_misread_number_before_it_is_shown() -> None:
-    evidence = {1: "Rauwerdink kwam in zestien jaar tijd tot 337 interlands."}
-    question = "How many international matches did Rauwerdink play?"
+    # (a span of time given as a count is refused without the hook: time_for_count)
+    evidence = {1: "In Italië werken 900 mensen voor ING, dat er 4000 klanten heeft."}
+    question = "How many customers does ING have in Italy?"
 
     def misread(sentence: str, cited: list[str]) -> str:
         return misread_number(question, sentence, cited, keyword_similarity)
 
     gate = SentenceGate(evidence, question=question, language="en", misread=misread)
-    assert gate.feed("Rauwerdink played 16 international matches [1]. ") + gate.finish() == []
-    assert "337" in gate.reason
+    assert gate.feed("ING has 900 customers in Italy [1]. ") + gate.finish() == []
+    assert "4000" in gate.reason
     gate = SentenceGate(evidence, question=question, language="en", misread=misread)
-    shown = gate.feed("Rauwerdink played 337 international matches [1]. ") + gate.finish()
-    assert shown == ["Rauwerdink played 337 international matches [1]."]
+    shown = gate.feed("ING has 4000 customers in Italy [1]. ") + gate.finish()
+    assert shown == ["ING has 4000 customers in Italy [1]."]
 
 
 def test_a_punishment_demanded_is_not_shown_as_the_one_a_court_gave() -> None:
@@ -96,6 +97,20 @@ def test_a_punishment_demanded_is_not_shown_as_the_one_a_court_gave() -> None:
     gate = SentenceGate(evidence, question="Welke straf eiste het OM tegen B.?", language="nl")
     shown = gate.feed("Het OM eiste vier jaar cel [1]. ") + gate.finish()
     assert shown == ["Het OM eiste vier jaar cel [1]."]
+
+
+def test_a_span_of_time_is_not_given_as_a_count_of_things() -> None:
+    evidence = {1: "Rauwerdink kwam in zestien jaar tijd tot 337 interlands."}
+    question = "How many international matches did Rauwerdink play?"
+    gate = SentenceGate(evidence, question=question, language="en")
+    assert gate.feed("Rauwerdink played 16 international matches [1]. ") + gate.finish() == []
+    assert "span of time" in gate.reason
+    gate = SentenceGate(evidence, question=question, language="en")
+    shown = gate.feed("Rauwerdink played 337 international matches [1]. ") + gate.finish()
+    assert shown == ["Rauwerdink played 337 international matches [1]."]
+    gate = SentenceGate(evidence, question="How many years did Rauwerdink play?", language="en")
+    shown = gate.feed("Rauwerdink played for 16 years [1]. ") + gate.finish()
+    assert shown == ["Rauwerdink played for 16 years [1]."]
 
 
 def test_the_archive_s_own_nationality_is_not_a_name_the_articles_must_hold() -> None:

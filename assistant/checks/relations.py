@@ -1,7 +1,8 @@
 """Is the answer's number the one the question asks about? Pure, with the similarity passed in.
 
-Two relations are read: what a number counts (below), and whether a punishment is the one a
-court gave or the one the prosecution demanded (``demand_as_sentence``).
+Three relations are read: what a number counts (below), whether a count is a span of time
+(``time_for_count``), and whether a punishment is the one a court gave or the one the
+prosecution demanded (``demand_as_sentence``).
 
 The word checks (``grounding``) ask whether an answer's number stands in the sentence it cites;
 a sentence often holds several, and the 1.5B model takes the wrong one ("Rauwerdink kwam in
@@ -159,4 +160,41 @@ def demand_as_sentence(question: str, sentence: str, cited: Sequence[str]) -> st
     holding = [text for text in cited if given & set(numbers(text))]
     if holding and all(_DEMAND.search(text) and not _IMPOSED.search(text) for text in holding):
         return "the answer gives the punishment demanded as the one imposed"
+    return ""
+
+
+# words that measure time: a number before one counts time, not things
+_TIME_UNIT = re.compile(
+    r"(?:jaar|jaren|year|years|maand|maanden|month|months|week|weken|weeks|dag|dagen|day|days"
+    r"|uur|hour|hours|minuut|minuten|minute|minutes|seconde|seconden|second|seconds|eeuw|eeuwen"
+    r"|century|centuries|jarige)", re.IGNORECASE)
+# "how many matches", "hoeveel klanten": the thing counted
+_COUNT_ASKED = re.compile(r"\b(?:how\s+many|hoeveel)\s+(\w+)", re.IGNORECASE)
+
+
+def time_for_count(question: str, sentence: str, cited: Sequence[str]) -> str:
+    """A reason to refuse ``sentence`` when the question asks how many of some thing that is
+    not a span of time, and the sentence's number stands in its ``cited`` sentences only as a
+    span of time ("zestien jaar", "8 weken"); or ``""``. The issue's held-out case: "How many
+    international matches did Rauwerdink play?" answered "16 [5]" from "Rauwerdink kwam in
+    zestien jaar tijd tot 337 interlands".
+
+    >>> cited = ["Rauwerdink kwam in zestien jaar tijd tot 337 interlands."]
+    >>> time_for_count("How many international matches did Rauwerdink play?",
+    ...                "Rauwerdink played 16 international matches [1].", cited)
+    'the answer gives 16, which its sentence gives as a span of time, not a count'
+    >>> time_for_count("How many international matches did Rauwerdink play?",
+    ...                "Rauwerdink played 337 international matches [1].", cited)
+    ''
+    >>> time_for_count("How many years did Rauwerdink play?", "For 16 years [1].", cited)
+    ''
+    """
+    asked = _COUNT_ASKED.search(question)
+    if asked is None or _TIME_UNIT.fullmatch(asked.group(1)):
+        return ""
+    given = set(numbers(MARKER.sub(" ", sentence))) - set(numbers(question))
+    phrases = [(v, p.split()) for text in cited for v, p in number_phrases(text) if v in given]
+    if phrases and all(len(p) > 1 and _TIME_UNIT.fullmatch(p[1]) for _, p in phrases):
+        value = ", ".join(sorted({v for v, _ in phrases}))
+        return f"the answer gives {value}, which its sentence gives as a span of time, not a count"
     return ""

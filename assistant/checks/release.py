@@ -54,7 +54,7 @@ from dataclasses import dataclass, field
 from assistant.checks.citations import align_markers, cited_numbers, markers
 from assistant.checks.degenerate import degenerate, merge_repeated_items
 from assistant.checks.grounding import unsupported_terms
-from assistant.checks.relations import demand_as_sentence
+from assistant.checks.relations import demand_as_sentence, time_for_count
 from assistant.text.language import consistent, foreign_share, non_words, quote_foreign
 from assistant.text.matching import numbers
 from assistant.text.words import MARKER, NOT_ABBREVIATED, fold
@@ -238,8 +238,9 @@ class SentenceGate:
         bad_names = [t for t in unsupported if not t[:1].isdigit()]
         if bad_numbers or bad_names:
             return None, f"the answer uses {', '.join(unsupported)}, which the articles do not hold"
-        why = degenerate(text, self.question, self.released) or demand_as_sentence(
-            self.question, text, cited)
+        why = (degenerate(text, self.question, self.released)
+               or demand_as_sentence(self.question, text, cited)
+               or time_for_count(self.question, text, cited))
         if not why and self.misread is not None:
             why = self.misread(text, cited)
         if why:
