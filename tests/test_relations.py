@@ -113,6 +113,23 @@ def test_a_span_of_time_is_not_given_as_a_count_of_things() -> None:
     assert shown == ["Rauwerdink played for 16 years [1]."]
 
 
+def test_an_ordinal_asked_about_must_stand_in_the_cited_sentences() -> None:
+    evidence = {1: "Michael Matthews won de tweede etappe.",
+                2: "Adam Yates heeft de derde etappe gewonnen."}
+    question = "Who won the second stage of the Tour of Catalonia?"
+    gate = SentenceGate({2: evidence[2]}, question=question, language="en")
+    assert gate.feed("Adam Yates [2] won the second stage. ") + gate.finish() == []
+    assert gate.reason == "the cited sentences do not say the second one the question asks about"
+    gate = SentenceGate(evidence, question=question, language="en")
+    shown = gate.feed("Michael Matthews [1] won the second stage. ") + gate.finish()
+    assert shown == ["Michael Matthews [1] won the second stage."]
+    # a name that holds an ordinal ("de Tweede Kamer") asks about no ordinal
+    gate = SentenceGate({3: "De SP steunde de motie."}, language="nl",
+                        question="Welke partij in de Tweede Kamer steunde de motie?")
+    assert gate.feed("De SP [3] steunde de motie. ") + gate.finish() == [
+        "De SP [3] steunde de motie."]
+
+
 def test_the_archive_s_own_nationality_is_not_a_name_the_articles_must_hold() -> None:
     evidence = ["Ajax won de beker na een zege op PSV."]
     assert missing_names("Welke Nederlandse club won de beker?", evidence) == []

@@ -7,7 +7,9 @@ unanswerable questions when asked for cited JSON), so the assistant also checks:
 - for a question in the archive's language, too few of its content words in the evidence
   (``coverage``; checked before generation);
 - numbers in the answer that its cited sentences do not hold, and names in the answer that no
-  evidence sentence holds (checked after, sentence by sentence).
+  evidence sentence holds (checked after, sentence by sentence);
+- an ordinal the question asks about ("the second stage") that the answer's cited sentences
+  do not say (``missing_ordinals``, checked on the first sentence).
 
 The word matching itself lives in ``matching.py``::
 
@@ -27,6 +29,7 @@ The word matching itself lives in ``matching.py``::
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from assistant.text.matching import (
@@ -121,3 +124,46 @@ def unsupported_terms(answer: str, cited: Sequence[str], evidence: Sequence[str]
 
 def _strip_markers(text: str) -> str:
     return MARKER.sub(" ", text)
+
+
+# ordinals 2 to 10 in English and Dutch (words and digits): "the second stage", "de 3e ronde"
+_ORDINALS = {n: (en, nl, f"{n}{suffix}", f"{n}e", f"{n}de")
+             for n, en, nl, suffix in (
+                 (2, "second", "tweede", "nd"), (3, "third", "derde", "rd"),
+                 (4, "fourth", "vierde", "th"), (5, "fifth", "vijfde", "th"),
+                 (6, "sixth", "zesde", "th"), (7, "seventh", "zevende", "th"),
+                 (8, "eighth", "achtste", "th"), (9, "ninth", "negende", "th"),
+                 (10, "tenth", "tiende", "th"))}
+
+
+def _ordinals(text: str, lower_only: bool) -> set[int]:
+    """The ordinals ``text`` says; with ``lower_only``, not those written capitalised, as part
+    of a name ("de Tweede Kamer")."""
+    found: set[int] = set()
+    for token in re.findall(r"\w+", text):
+        if lower_only and token[:1].isupper():
+            continue
+        folded = token.lower()
+        found.update(n for n, forms in _ORDINALS.items() if folded in forms)
+    return found
+
+
+def missing_ordinals(question: str, cited: Sequence[str]) -> str:
+    """A reason to refuse an answer whose cited sentences do not say the ordinal the question
+    asks about ("Who won the second stage?" answered from "... heeft de derde etappe
+    gewonnen"), or ``""``. Dev: a near-miss question about a "tweede ontmoeting" the article
+    never mentions, and a removal ask answered with another stage's winner.
+
+    >>> missing_ordinals("Who won the second stage?", ["Yates won de derde etappe."])
+    'the cited sentences do not say the second one the question asks about'
+    >>> missing_ordinals("Who won the second stage?", ["Matthews won de tweede etappe."])
+    ''
+    >>> missing_ordinals("Welke partijen in de Tweede Kamer steunden het?", ["De SP steunde het."])
+    ''
+    """
+    text = " ".join(cited)
+    missing = _ordinals(question, lower_only=True) - _ordinals(text, lower_only=False)
+    if not missing:
+        return ""
+    return (f"the cited sentences do not say the {_ORDINALS[min(missing)][0]} one the question "
+            "asks about")

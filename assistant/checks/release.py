@@ -53,7 +53,7 @@ from dataclasses import dataclass, field
 
 from assistant.checks.citations import align_markers, cited_numbers, markers
 from assistant.checks.degenerate import degenerate, merge_repeated_items
-from assistant.checks.grounding import unsupported_terms
+from assistant.checks.grounding import missing_ordinals, unsupported_terms
 from assistant.checks.relations import demand_as_sentence, time_for_count
 from assistant.text.language import consistent, foreign_share, non_words, quote_foreign
 from assistant.text.matching import numbers
@@ -240,7 +240,8 @@ class SentenceGate:
             return None, f"the answer uses {', '.join(unsupported)}, which the articles do not hold"
         why = (degenerate(text, self.question, self.released)
                or demand_as_sentence(self.question, text, cited)
-               or time_for_count(self.question, text, cited))
+               or time_for_count(self.question, text, cited)
+               or ("" if self.released else missing_ordinals(self.question, cited)))
         if not why and self.misread is not None:
             why = self.misread(text, cited)
         if why:
