@@ -83,51 +83,50 @@ def test_the_gate_refuses_a_misread_number_before_it_is_shown() -> None:
     assert shown == ["ING has 4000 customers in Italy [1]."]
 
 
+def through_gate(text: str, evidence: dict[int, str], question: str,
+                 language: str = "en") -> tuple[list[str], str]:
+    """What a reader is shown of ``text`` (one answer, streamed whole), and the gate's reason."""
+    gate = SentenceGate(evidence, question=question, language=language)
+    return gate.feed(text + " ") + gate.finish(), gate.reason
+
+
 def test_a_punishment_demanded_is_not_shown_as_the_one_a_court_gave() -> None:
     # the held-out "Dr. Bones" case: the prosecution's demand given as the court's sentence
-    evidence = {1: "Tegen B. eiste het OM twee weken geleden vier jaar cel.",
-                2: "De rechtbank veroordeelde hem gisteren tot 21 maanden cel."}
+    demand = {1: "Tegen B. eiste het OM twee weken geleden vier jaar cel."}
+    verdict = {2: "De rechtbank veroordeelde hem gisteren tot 21 maanden cel."}
     question = "What sentence did the court give B.?"
-    gate = SentenceGate({1: evidence[1]}, question=question, language="en")
-    assert gate.feed("The court gave B. four years in prison [1]. ") + gate.finish() == []
-    assert gate.reason == "the answer gives the punishment demanded as the one imposed"
-    gate = SentenceGate(evidence, question=question, language="en")
-    shown = gate.feed("The court gave B. 21 months in prison [2]. ") + gate.finish()
-    assert shown == ["The court gave B. 21 months in prison [2]."]
-    gate = SentenceGate(evidence, question="Welke straf eiste het OM tegen B.?", language="nl")
-    shown = gate.feed("Het OM eiste vier jaar cel [1]. ") + gate.finish()
-    assert shown == ["Het OM eiste vier jaar cel [1]."]
+    assert through_gate("The court gave B. four years in prison [1].", demand, question) == (
+        [], "the answer gives the punishment demanded as the one imposed")
+    text = "The court gave B. 21 months in prison [2]."
+    assert through_gate(text, demand | verdict, question) == ([text], "")
+    text = "Het OM eiste vier jaar cel [1]."
+    assert through_gate(text, demand, "Welke straf eiste het OM tegen B.?", "nl") == ([text], "")
 
 
 def test_a_span_of_time_is_not_given_as_a_count_of_things() -> None:
     evidence = {1: "Rauwerdink kwam in zestien jaar tijd tot 337 interlands."}
     question = "How many international matches did Rauwerdink play?"
-    gate = SentenceGate(evidence, question=question, language="en")
-    assert gate.feed("Rauwerdink played 16 international matches [1]. ") + gate.finish() == []
-    assert "span of time" in gate.reason
-    gate = SentenceGate(evidence, question=question, language="en")
-    shown = gate.feed("Rauwerdink played 337 international matches [1]. ") + gate.finish()
-    assert shown == ["Rauwerdink played 337 international matches [1]."]
-    gate = SentenceGate(evidence, question="How many years did Rauwerdink play?", language="en")
-    shown = gate.feed("Rauwerdink played for 16 years [1]. ") + gate.finish()
-    assert shown == ["Rauwerdink played for 16 years [1]."]
+    shown, why = through_gate("Rauwerdink played 16 international matches [1].", evidence,
+                              question)
+    assert shown == [] and "span of time" in why
+    text = "Rauwerdink played 337 international matches [1]."
+    assert through_gate(text, evidence, question) == ([text], "")
+    text = "Rauwerdink played for 16 years [1]."
+    assert through_gate(text, evidence, "How many years did Rauwerdink play?") == ([text], "")
 
 
 def test_an_ordinal_asked_about_must_stand_in_the_cited_sentences() -> None:
-    evidence = {1: "Michael Matthews won de tweede etappe.",
-                2: "Adam Yates heeft de derde etappe gewonnen."}
+    second = {1: "Michael Matthews won de tweede etappe."}
+    third = {2: "Adam Yates heeft de derde etappe gewonnen."}
     question = "Who won the second stage of the Tour of Catalonia?"
-    gate = SentenceGate({2: evidence[2]}, question=question, language="en")
-    assert gate.feed("Adam Yates [2] won the second stage. ") + gate.finish() == []
-    assert gate.reason == "the cited sentences do not say the second one the question asks about"
-    gate = SentenceGate(evidence, question=question, language="en")
-    shown = gate.feed("Michael Matthews [1] won the second stage. ") + gate.finish()
-    assert shown == ["Michael Matthews [1] won the second stage."]
+    assert through_gate("Adam Yates [2] won the second stage.", third, question) == (
+        [], "the cited sentences do not say the second one the question asks about")
+    text = "Michael Matthews [1] won the second stage."
+    assert through_gate(text, second | third, question) == ([text], "")
     # a name that holds an ordinal ("de Tweede Kamer") asks about no ordinal
-    gate = SentenceGate({3: "De SP steunde de motie."}, language="nl",
-                        question="Welke partij in de Tweede Kamer steunde de motie?")
-    assert gate.feed("De SP [3] steunde de motie. ") + gate.finish() == [
-        "De SP [3] steunde de motie."]
+    text = "De SP [3] steunde de motie."
+    assert through_gate(text, {3: "De SP steunde de motie."},
+                        "Welke partij in de Tweede Kamer steunde de motie?", "nl") == ([text], "")
 
 
 def test_the_archive_s_own_nationality_is_not_a_name_the_articles_must_hold() -> None:

@@ -143,12 +143,12 @@ def test_a_punishment_asked_for_is_given_by_its_length_or_not_at_all() -> None:
     evidence = {1: "Melis A. verschijnt vandaag voor de rechter.",
                 2: "De rechter veroordeelde haar tot twee jaar cel."}
     question = "What sentence did the court give Melis A.?"
-    shown, gate = run("The court gave Melis A. for membership of a terrorist group [1].", [],
-                      evidence=evidence, question=question, language="en")
-    assert shown == [] and "no number" in gate.reason
-    shown, _ = run("The court gave Melis A. two years in prison [2].", [], evidence=evidence,
-                   question=question, language="en")
-    assert shown == ["The court gave Melis A. two years in prison [2][1]."]
+    answers = {"The court gave Melis A. for membership of a terrorist group [1].": [],
+               "The court gave Melis A. two years in prison [2].":
+                   ["The court gave Melis A. two years in prison [2][1]."]}
+    for text, shown_as in answers.items():
+        shown, gate = run(text, [], evidence=evidence, question=question, language="en")
+        assert shown == shown_as and ("no number" in gate.reason) == (not shown_as)
 
 
 def test_an_answer_naming_no_one_to_a_question_asking_who_someone_is_is_refused() -> None:
