@@ -33,7 +33,7 @@ from collections.abc import Sequence
 
 from assistant.checks.citations import cited_numbers, markers
 from assistant.checks.grounding import missing_names
-from assistant.text.matching import CAPITALISED, names, numbers, term_found
+from assistant.text.matching import CAPITALISED, NAME_ENDING, names, new_numbers, term_found
 from assistant.text.words import MARKER, STOPWORDS, fold, words
 
 NGRAM = 4  # a run of this many words said twice is a repetition
@@ -91,7 +91,7 @@ def restates(sentence: str, question: str) -> str:
     content = [w for w in _plain(sentence) if w not in STOPWORDS and not w.isdigit()
                and (len(w) >= 4 or (len(w) >= 2 and w in capitalised))]
     asked = set(words(question))
-    if set(numbers(MARKER.sub(" ", sentence))) - set(numbers(question)):
+    if new_numbers(sentence, question):
         return ""
     if content and all(term_found(w, asked) for w in content):
         return "the answer only restates the question"
@@ -183,8 +183,7 @@ def no_amount(sentence: str, question: str) -> str:
     """
     if not _AMOUNT_ASKED.search(question):
         return ""
-    plain = MARKER.sub(" ", sentence)
-    if set(numbers(plain)) - set(numbers(question)) or _NONE.search(plain):
+    if new_numbers(sentence, question) or _NONE.search(MARKER.sub(" ", sentence)):
         return ""
     return "the answer gives no number, which the question asks for"
 
@@ -224,7 +223,7 @@ def no_name(sentence: str, question: str) -> str:
         return ""
     asked = words(question)
     for m in CAPITALISED.finditer(MARKER.sub(" ", sentence)):
-        word = re.sub(r"['’](?:s|ers?)$", "", m.group())
+        word = NAME_ENDING.sub("", m.group())
         if fold(word) not in STOPWORDS and not term_found(word, asked):
             return ""
     return "the answer names no one, which the question asks for"

@@ -34,7 +34,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from assistant.text.matching import number_words_as_digits, numbers
+from assistant.text.matching import new_numbers, number_words_as_digits, numbers
 from assistant.text.words import MARKER
 
 # how much better another number's phrase must fit the question before the answer is refused
@@ -93,7 +93,7 @@ def misread_number(question: str, sentence: str, cited: Sequence[str],
         ''
     """
     asked = set(numbers(question))
-    given = set(numbers(MARKER.sub(" ", sentence))) - asked
+    given = new_numbers(sentence, question)
     phrases = [(v, p) for text in cited for v, p in number_phrases(text) if v not in asked]
     if _YEAR_ASKED.search(question):
         phrases = [(v, p) for v, p in phrases if _YEAR.fullmatch(v)]
@@ -154,7 +154,7 @@ def demand_as_sentence(question: str, sentence: str, cited: Sequence[str]) -> st
     plain = MARKER.sub(" ", sentence)
     if not _PUNISHMENT.search(question) or _DEMAND.search(question) or _DEMAND.search(plain):
         return ""
-    given = set(numbers(plain)) - set(numbers(question))
+    given = new_numbers(sentence, question)
     if not given:
         return ""
     holding = [text for text in cited if given & set(numbers(text))]
@@ -192,7 +192,7 @@ def time_for_count(question: str, sentence: str, cited: Sequence[str]) -> str:
     asked = _COUNT_ASKED.search(question)
     if asked is None or _TIME_UNIT.fullmatch(asked.group(1)):
         return ""
-    given = set(numbers(MARKER.sub(" ", sentence))) - set(numbers(question))
+    given = new_numbers(sentence, question)
     phrases = [(v, p.split()) for text in cited for v, p in number_phrases(text) if v in given]
     if phrases and all(len(p) > 1 and _TIME_UNIT.fullmatch(p[1]) for _, p in phrases):
         value = ", ".join(sorted({v for v, _ in phrases}))

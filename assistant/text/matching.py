@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from functools import lru_cache
 
-from assistant.text.words import STOPWORDS, fold, words
+from assistant.text.words import MARKER, STOPWORDS, fold, words
 
 # Capitalised words that are titles or common words rather than names (and the Dutch
 # interrogatives made of "waar" and a preposition: "Waarop gedijde ...?").
@@ -188,6 +188,11 @@ def term_found(term: str, tokens: Iterable[str]) -> bool:
     return False
 
 
+# what a name may end with that is no part of it: a possessive, or the Dutch ending that makes
+# a party's member ("Haftar's", "SP'er", "PvdA'ers")
+NAME_ENDING = re.compile(r"['’](?:s|ers?)$")
+
+
 def names(text: str, *, skip_common: bool = False) -> list[str]:
     """Capitalised words that look like names (titles and function words left out; with
     ``skip_common``, everyday English words too). A possessive ``'s`` is dropped, and so is
@@ -204,7 +209,7 @@ def names(text: str, *, skip_common: bool = False) -> list[str]:
     """
     out = []
     for m in CAPITALISED.finditer(text):
-        for word in re.sub(r"['’](?:s|ers?)$", "", m.group()).split("-"):
+        for word in NAME_ENDING.sub("", m.group()).split("-"):
             folded = fold(word)
             if len(word) < 4 or folded in NOT_NAMES or folded in STOPWORDS:
                 continue
@@ -239,6 +244,16 @@ def numbers(text: str) -> list[str]:
     ['1']
     """
     return list(_numbers(text))
+
+
+def new_numbers(sentence: str, question: str) -> set[str]:
+    """The values of the numbers in ``sentence`` (citation markers left out) that ``question``
+    does not hold: what an answer sentence adds.
+
+    >>> sorted(new_numbers("In 2019 [3] there were 70 victims.", "How many victims in 2019?"))
+    ['70']
+    """
+    return set(numbers(MARKER.sub(" ", sentence))) - set(numbers(question))
 
 
 @lru_cache(maxsize=8192)
