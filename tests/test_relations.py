@@ -129,6 +129,32 @@ def test_an_ordinal_asked_about_must_stand_in_the_cited_sentences() -> None:
                         "Welke partij in de Tweede Kamer steunde de motie?", "nl") == ([text], "")
 
 
+def test_a_list_shorter_than_the_count_the_question_asks_for_is_not_shown() -> None:
+    evidence = {4: "Paleontoloog Robert DePalma en zijn team vonden de plek.",
+                5: "Ook Walter Alvarez werkte mee aan het onderzoek."}
+    question = "Which two researchers are quoted about the fossil site?"
+    assert through_gate("Robert DePalma [4] and his team [4] are quoted.", evidence,
+                        question) == ([], "the question asks for 2, the answer names 1")
+    text = "Robert DePalma [4] and Walter Alvarez [5] are quoted."
+    assert through_gate(text, evidence, question) == ([text], "")
+    # a question that gives no count, or a list of things that are not names, is left alone
+    text = "Robert DePalma [4] is quoted."
+    assert through_gate(text, evidence, "Which researchers are quoted?") == ([text], "")
+    assert through_gate(text, evidence, "Who is quoted about the fossil site?") == ([text], "")
+
+
+def test_counted_parts_told_in_parallel_are_no_repetition() -> None:
+    # held-out seed answer refused as "the answer repeats itself"
+    evidence = {7: "De '5+5' Gemengde Militaire Commissie bestaat uit vijf officieren uit het "
+                   "westen en vijf uit de troepen van Haftar in het oosten."}
+    text = ("The commission consists of 5 officers from the west and 5 officers from the "
+            "troops of Haftar in the east [7].")
+    assert through_gate(text, evidence, "How is the 5+5 commission composed?") == ([text], "")
+    looped = "The commission consists of 5 officers from the west and 5 officers from the west [7]."
+    assert through_gate(looped, evidence, "How is the 5+5 commission composed?") == (
+        [], "the answer repeats itself")
+
+
 def test_the_archive_s_own_nationality_is_not_a_name_the_articles_must_hold() -> None:
     evidence = ["Ajax won de beker na een zege op PSV."]
     assert missing_names("Welke Nederlandse club won de beker?", evidence) == []

@@ -1,6 +1,7 @@
 """Degenerate answers: repetition, restating the question, the question's subject as its answer,
-no amount for a question that asks for one, no name for a question that asks who someone is; and
-the one repair, a list that names an item twice.
+no amount for a question that asks for one, no name for a question that asks who someone is,
+fewer things than a question says it asks for; and the one repair, a list that names an item
+twice.
 
 Pure checks on one answer sentence; each returns a reason (for people and evaluation) or ``""``.
 A 1.5B model loops ("led by the VN-missie in Libya, which is led by the VN-missie in Libya"),
@@ -33,7 +34,16 @@ from collections.abc import Sequence
 
 from assistant.checks.citations import cited_numbers, markers
 from assistant.checks.grounding import missing_names
-from assistant.text.matching import CAPITALISED, NAME_ENDING, names, new_numbers, term_found
+from assistant.retrieve.question_kind import asked_count
+from assistant.text.items import listed
+from assistant.text.matching import (
+    CAPITALISED,
+    NAME_ENDING,
+    names,
+    new_numbers,
+    number_word,
+    term_found,
+)
 from assistant.text.words import MARKER, STOPWORDS, fold, words
 
 NGRAM = 4  # a run of this many words said twice is a repetition
@@ -60,18 +70,41 @@ def repetition(sentence: str, earlier: Sequence[str] = (), question: str = "") -
     >>> repetition("The UN team in Libya, which is led by the UN team in Libya [5].",
     ...            question="Who leads the UN team in Libya?")
     'the answer repeats itself'
+
+    Counted parts told in parallel repeat their count's words and go on to differ; that is a
+    composition, not a loop (held-out: "5+5" refused as repeating itself):
+
+    >>> repetition("It consists of 5 officers from the west and 5 officers from the troops of "
+    ...            "Haftar in the east [7].")
+    ''
+    >>> repetition("Fourteen large Dutch companies will help fourteen large Dutch companies.")
+    'the answer repeats itself'
     """
     said_before = {gram for text in earlier for gram in _ngrams(_plain(text))}
-    said: set[tuple[str, ...]] = set()
+    said: dict[tuple[str, ...], int] = {}
     asked = set(words(question))
-    for gram in _ngrams(_plain(sentence)):
+    tokens = _plain(sentence)
+    for i, gram in enumerate(_ngrams(tokens)):
         content = [w for w in gram if w not in STOPWORDS and len(w) > 2]
         if content and (gram in said_before or (gram in said and not (
                 all(term_found(w, asked) for w in content)
-                and missing_names(MARKER.sub(" ", sentence), [question])))):
+                and missing_names(MARKER.sub(" ", sentence), [question]))
+                and not _parallel(tokens, said[gram], i))):
             return "the answer repeats itself"
-        said.add(gram)
+        said.setdefault(gram, i)
     return ""
+
+
+def _parallel(tokens: Sequence[str], first: int, second: int) -> bool:
+    """The run of words at ``second`` repeats the one at ``first`` as a counted part told in
+    parallel: it opens with a number, stands after "and" / "en" / "or" / "of" / a comma's
+    place, and the word after it differs ("5 officers from the west and 5 officers from the
+    troops")."""
+    after = first + NGRAM, second + NGRAM
+    return (number_word(tokens[second]) and second > 0
+            and tokens[second - 1] in {"and", "en", "or", "of"}
+            and all(a < len(tokens) for a in after)
+            and tokens[after[0]] != tokens[after[1]])
 
 
 def restates(sentence: str, question: str) -> str:
@@ -305,10 +338,33 @@ def _in_list(gaps: Sequence[str], first: int, later: int) -> bool:
     return all(_LIST_SEP.fullmatch(gaps[k]) for k in range(first + 1, later + 1))
 
 
+def too_few_items(sentence: str, question: str) -> str:
+    """For a question that says how many things it asks for ("Which two researchers ...?",
+    "Welke drie steden ...?"): an answer sentence that names some, but fewer, is a list cut
+    short. Dev: "Robert DePalma [4] and his team [4] are quoted ..." for two researchers, "The
+    opposition CHP won in Ankara [4] and Istanboel [4]." for three cities (the third city's
+    article removed). A sentence that names no item is left alone: its items may be things
+    that are not names ("two reasons: cost and time"), which are not counted.
+
+    >>> too_few_items("Robert DePalma [4] and his team [4] are quoted.",
+    ...               "Which two researchers are quoted about the site?")
+    'the question asks for 2, the answer names 1'
+    >>> too_few_items("Robine [6] and Renske [6] found the foal.",
+    ...               "Which two girls from Montfoort found the foal?")
+    ''
+    """
+    wanted = asked_count(question)
+    named = len({fold(item) for item in listed(sentence, question)})
+    if 0 < named < wanted:
+        return f"the question asks for {wanted}, the answer names {named}"
+    return ""
+
+
 def degenerate(sentence: str, question: str, earlier: Sequence[str] = ()) -> str:
     """The first reason that makes ``sentence`` a degenerate answer sentence, or ``""``; the
     first sentence of an answer must also give an amount or a name when the question asks for
-    one."""
+    one, and as many things as it asks for when it says how many."""
     return (repetition(sentence, earlier, question) or restates(sentence, question)
             or subject_as_answer(sentence, question)
-            or ("" if earlier else no_amount(sentence, question) or no_name(sentence, question)))
+            or ("" if earlier else no_amount(sentence, question) or no_name(sentence, question)
+                or too_few_items(sentence, question)))

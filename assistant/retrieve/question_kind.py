@@ -44,3 +44,27 @@ _LIST = re.compile(
 def asks_for_list(question: str) -> bool:
     """Whether ``question`` asks for several items (see the module's examples)."""
     return _LIST.search(question) is not None
+
+
+_COUNTS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+           "nine": 9, "ten": 10, "both": 2, "twee": 2, "drie": 3, "vier": 4, "vijf": 5, "zes": 6,
+           "zeven": 7, "acht": 8, "negen": 9, "tien": 10, "beide": 2}
+# "which two parties", "wie waren de drie ...": the question says how many things it asks for
+# (not "which two years" or "welke drie dagen": a span of time)
+_COUNTED = re.compile(
+    r"\b(?:which|what|who|welke|wat|wie)\s+(?:(?:are|were|zijn|waren|the|de|het)\s+)*"
+    rf"({'|'.join(_COUNTS)})\b"
+    r"(?!\s+(?:years?|jaar|jaren|days?|dagen|weeks?|weken|months?|maanden))", re.IGNORECASE)
+
+
+def asked_count(question: str) -> int:
+    """How many things the question asks for, where it says so; 0 where it does not.
+
+    >>> [asked_count(q) for q in ["Which two parties voted against?",
+    ...                           "Wie waren de drie winnaars?",
+    ...                           "In which two years did she win?",
+    ...                           "Who attended the meeting?"]]
+    [2, 3, 0, 0]
+    """
+    m = _COUNTED.search(question)
+    return _COUNTS[m.group(1).lower()] if m else 0

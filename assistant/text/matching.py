@@ -289,12 +289,13 @@ def _unhyphen(m: re.Match[str]) -> str:
     """A number word hyphened to a word that is not one, apart ("nine-month" -> "nine month",
     which text2num reads); "twenty-five" and "well-known" stay as they are."""
     head, tail = m.group(1), m.group(2)
-    return f"{head} {tail}" if _number_word(head) and not _number_word(tail) else m.group()
+    return f"{head} {tail}" if number_word(head) and not number_word(tail) else m.group()
 
 
 @lru_cache(maxsize=4096)
-def _number_word(word: str) -> bool:
-    return fold(word) in _NUMBER_WORDS or spelled_out(word) != word
+def number_word(word: str) -> bool:
+    """A number, in digits or in English or Dutch words ("5", "vijf", "fourteen")."""
+    return word.isdigit() or fold(word) in _NUMBER_WORDS or spelled_out(word) != word
 
 
 def spelled_out(text: str, languages: tuple[str, ...] = ("nl", "en")) -> str:
