@@ -143,6 +143,20 @@ def test_a_list_shorter_than_the_count_the_question_asks_for_is_not_shown() -> N
     assert through_gate(text, evidence, "Who is quoted about the fossil site?") == ([text], "")
 
 
+def test_a_body_is_not_shown_as_one_who_attended() -> None:
+    evidence = {2: "Een delegatie van het Turkse Ministerie van Nationale Defensie, onder leiding "
+                   "van generaal-majoor Ilkay Altindag, bracht een bezoek aan Haftar.",
+                4: "Guven Begec en Serkan Kiramanlioglu namen ook deel aan de bijeenkomst."}
+    question = "Wie waren er bij de bijeenkomst in Benghazi?"
+    shown, why = through_gate("De Turkse Ministerie van Nationale Defensie [2], Guven Begec [4] "
+                              "en Serkan Kiramanlioglu [4] waren bij de bijeenkomst.", evidence,
+                              question, "nl")
+    assert shown == [] and "a body" in why
+    text = ("Ilkay Altindag [2], Guven Begec [4] en Serkan Kiramanlioglu [4] waren bij de "
+            "bijeenkomst.")
+    assert through_gate(text, evidence, question, "nl") == ([text], "")
+
+
 def test_counted_parts_told_in_parallel_are_no_repetition() -> None:
     # held-out seed answer refused as "the answer repeats itself"
     evidence = {7: "De '5+5' Gemengde Militaire Commissie bestaat uit vijf officieren uit het "

@@ -34,6 +34,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from assistant.checks.citations import cited_numbers, markers
+from assistant.text.items import organisation
 from assistant.text.matching import names
 from assistant.text.words import MARKER, STOPWORDS, fold, words
 
@@ -113,16 +114,7 @@ def held(item: str, sentence: str) -> bool:
     return True
 
 
-# heads of an organisation's name: asked "who", a reader wants people, not these
-_ORGANISATION = re.compile(
-    r"(?:ministerie|ministry|department|departement|dienst|agency|leger|army|regering|"
-    r"government|kabinet|cabinet|commissie|committee|organisatie|organi[sz]ation|bedrijf|"
-    r"company|bank|partij|party|gemeente|municipality|politie|police)$")
 _WHO = re.compile(r"^\s*(?:who|whom|wie)\b", re.IGNORECASE)
-
-
-def _organisation(item: str) -> bool:
-    return any(_ORGANISATION.search(t) for t in words(item))
 
 
 def checked_items(items: Sequence[Item], evidence: Mapping[int, str], question: str) -> list[Item]:
@@ -150,7 +142,7 @@ def checked_items(items: Sequence[Item], evidence: Mapping[int, str], question: 
             continue  # the question's subject given as its answer
         if not item_names and all(t in asked_words for t in content):
             continue  # the question's own words
-        if who and _organisation(item.text):
+        if who and organisation(item.text):
             continue
         kept = _merge(kept, Item(item.text, cited), evidence)
     return kept

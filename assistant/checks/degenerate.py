@@ -1,7 +1,7 @@
 """Degenerate answers: repetition, restating the question, the question's subject as its answer,
 no amount for a question that asks for one, no name for a question that asks who someone is,
-fewer things than a question says it asks for; and the one repair, a list that names an item
-twice.
+fewer things than a question says it asks for, a body given as one who attended; and the one
+repair, a list that names an item twice.
 
 Pure checks on one answer sentence; each returns a reason (for people and evaluation) or ``""``.
 A 1.5B model loops ("led by the VN-missie in Libya, which is led by the VN-missie in Libya"),
@@ -35,7 +35,7 @@ from collections.abc import Sequence
 from assistant.checks.citations import cited_numbers, markers
 from assistant.checks.grounding import missing_names
 from assistant.retrieve.question_kind import asked_count
-from assistant.text.items import listed
+from assistant.text.items import listed, organisation
 from assistant.text.matching import (
     CAPITALISED,
     NAME_ENDING,
@@ -360,11 +360,38 @@ def too_few_items(sentence: str, question: str) -> str:
     return ""
 
 
+# questions about who was at a meeting or took part: people are asked for
+_ATTENDED = re.compile(
+    r"^\s*(?:who|wie)\b.*?\b(?:attend(?:ed|s)?|took\s+part|take\s+part|participated"
+    r"|were\s+(?:at|present|there)|met|waren\s+(?:er\s+)?(?:bij|aanwezig)|namen\s+deel"
+    r"|nam\s+deel|ontmoette|ontmoetten|woonden)\b", re.IGNORECASE)
+
+
+def body_as_attendee(sentence: str, question: str) -> str:
+    """For a question about who was at a meeting or took part: an item that names a body, not
+    a person (held-out: "De Turkse Ministerie van Nationale Defensie [2], Guven Begec [4] en
+    Serkan Kiramanlioglu [4] waren bij de bijeenkomst": the ministry sent a delegation, led by
+    a man the answer leaves out).
+
+    >>> body_as_attendee("De Turkse Ministerie van Nationale Defensie [2] en Guven Begec [4] "
+    ...                  "waren bij de bijeenkomst.", "Wie waren er bij de bijeenkomst?")
+    'the answer gives Ministerie van Nationale Defensie, a body, as one who was there'
+    >>> body_as_attendee("Guven Begec [4] was there.", "Who attended the meeting?")
+    ''
+    >>> body_as_attendee("De PVV [2] diende de motie in.", "Wie diende de motie in?")
+    ''
+    """
+    if not _ATTENDED.search(question):
+        return ""
+    body = next((item for item in listed(sentence, question) if organisation(item)), None)
+    return f"the answer gives {body}, a body, as one who was there" if body else ""
+
+
 def degenerate(sentence: str, question: str, earlier: Sequence[str] = ()) -> str:
     """The first reason that makes ``sentence`` a degenerate answer sentence, or ``""``; the
     first sentence of an answer must also give an amount or a name when the question asks for
     one, and as many things as it asks for when it says how many."""
     return (repetition(sentence, earlier, question) or restates(sentence, question)
-            or subject_as_answer(sentence, question)
+            or subject_as_answer(sentence, question) or body_as_attendee(sentence, question)
             or ("" if earlier else no_amount(sentence, question) or no_name(sentence, question)
                 or too_few_items(sentence, question)))

@@ -9,6 +9,9 @@ adjectives::
     ...        "Wie waren er in Benghazi?")
     ['Kalin', 'Guven Begec', 'Ministerie van Defensie']
 
+``organisation`` tells a body from a person by its name's head ("Ministerie van Defensie",
+"the Turkish government"): asked who was there, a reader wants people.
+
 Things that are not names ("two reasons: cost and time") are not read: a list of them names no
 item here.
 """
@@ -18,7 +21,7 @@ from __future__ import annotations
 import re
 
 from assistant.text.matching import nationality_adjective
-from assistant.text.words import MARKER, STOPWORDS, fold
+from assistant.text.words import MARKER, STOPWORDS, fold, words
 
 # where a list is cut into its items
 _SEPARATOR = re.compile(r"\s*(?:[,;]|\band\b|\ben\b)\s*", re.IGNORECASE)
@@ -42,10 +45,26 @@ def listed(answer: str, question: str) -> list[str]:
     items = []
     for piece in _SEPARATOR.split(MARKER.sub(" ", answer)):
         for match in _NAME.finditer(piece):
-            words = match.group().split()
-            while words and not _is_item(words[0], asked):  # "De Turkse Ministerie" → its name
-                words = words[1:]
-            if words and any(_is_item(w, asked) for w in words):
-                items.append(" ".join(words))
+            parts = match.group().split()
+            while parts and not _is_item(parts[0], asked):  # "De Turkse Ministerie" → its name
+                parts = parts[1:]
+            if parts and any(_is_item(w, asked) for w in parts):
+                items.append(" ".join(parts))
                 break
     return items
+
+
+# heads of an organisation's name
+_ORGANISATION = re.compile(
+    r"(?:ministerie|ministry|department|departement|dienst|agency|leger|army|regering|"
+    r"government|kabinet|cabinet|commissie|committee|organisatie|organi[sz]ation|bedrijf|"
+    r"company|bank|partij|party|gemeente|municipality|politie|police)$")
+
+
+def organisation(item: str) -> bool:
+    """Whether ``item`` names a body, not a person.
+
+    >>> organisation("De Turkse Ministerie van Nationale Defensie"), organisation("Guven Begec")
+    (True, False)
+    """
+    return any(_ORGANISATION.search(t) for t in words(item))
