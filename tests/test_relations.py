@@ -115,6 +115,17 @@ def test_a_span_of_time_is_not_given_as_a_count_of_things() -> None:
     assert through_gate(text, evidence, "How many years did Rauwerdink play?") == ([text], "")
 
 
+def test_a_sum_of_money_asked_for_is_not_answered_with_a_number_of_something_else() -> None:
+    deaths = {5: "Het natuurgeweld heeft al aan zeker zeventig mensen het leven gekost."}
+    cost = {6: "De schade wordt geschat op 2,2 miljard euro."}
+    question = "Hoeveel miljard euro schade veroorzaakten de overstromingen?"
+    assert through_gate("Het natuurgeweld heeft 70 mensen het leven gekost [5].", deaths,
+                        question, "nl") == (
+        [], "the question asks for a sum of money, the answer gives 70")
+    text = "De schade is 2,2 miljard [6]."  # the unit left out, but its sentence gives it
+    assert through_gate(text, deaths | cost, question, "nl") == ([text], "")
+
+
 def test_an_ordinal_asked_about_must_stand_in_the_cited_sentences() -> None:
     second = {1: "Michael Matthews won de tweede etappe."}
     third = {2: "Adam Yates heeft de derde etappe gewonnen."}

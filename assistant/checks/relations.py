@@ -1,8 +1,9 @@
 """Is the answer's number the one the question asks about? Pure, with the similarity passed in.
 
-Three relations are read: what a number counts (below), whether a count is a span of time
-(``time_for_count``), and whether a punishment is the one a court gave or the one the
-prosecution demanded (``demand_as_sentence``).
+Four relations are read: what a number counts (below), whether a count is a span of time
+(``time_for_count``), whether a sum asked for is given as money (``money_without_currency``),
+and whether a punishment is the one a court gave or the one the prosecution demanded
+(``demand_as_sentence``).
 
 The word checks (``grounding``) ask whether an answer's number stands in the sentence it cites;
 a sentence often holds several, and the 1.5B model takes the wrong one ("Rauwerdink kwam in
@@ -198,3 +199,49 @@ def time_for_count(question: str, sentence: str, cited: Sequence[str]) -> str:
         value = ", ".join(sorted({v for v, _ in phrases}))
         return f"the answer gives {value}, which its sentence gives as a span of time, not a count"
     return ""
+
+
+# questions that ask for a sum of money: what something cost, paid, raised, a price or a fine
+_MONEY_ASKED = re.compile(
+    r"\bhow\s+much\s+money\b|\bhoeveel\s+geld\b"
+    r"|\bhoeveel\s+(?:(?:miljoen|miljard|duizend)\s+)?(?:euro|dollar)"
+    r"|\bhow\s+many\s+(?:(?:million|billion|thousand)\s+)?(?:euros?|dollars?|pounds)"
+    r"|\bhow\s+much\b[^?]*\b(?:cost|costs|pay|paid|pays|earn|earned|earns|raise|raised"
+    r"|collect|collected|spend|spent|invest|invested|charge|charged)\b"
+    r"|\bhoeveel\s+(?:kost|kostte|kosten|kostten|betaal\w*|verdien\w*|bedraagt|bedroeg)\b"
+    r"|\bwat\s+(?:kost|kostte|kosten|kostten)\b|\bwhat\s+did\b[^?]*\bcost\b"
+    r"|\b(?:what|which)\s+(?:price|sum\s+of\s+money)\b|\bwelke\s+prijs\b"
+    r"|\bhow\s+(?:much|high|big|large)\s+(?:is|was|were|are)\s+the\s+(?:fine|price|cost|costs"
+    r"|budget|salary|subsidy|fee|bill)\b"
+    r"|\bhoe\s+(?:hoog|groot)\s+(?:is|was|zijn|waren)\s+de\s+(?:boete|prijs|kosten|begroting"
+    r"|salaris|subsidie|rekening)\b", re.IGNORECASE)
+_CURRENCY = re.compile(r"[€$£]|\b(?:euro|euros|eurocent|dollar|dollars|pond|pound|pounds|cent"
+                       r"|lira|roebel|rubles?|yen|frank|francs?|kronen|kroon|gulden)\b",
+                       re.IGNORECASE)
+
+
+def money_without_currency(question: str, sentence: str, cited: Sequence[str]) -> str:
+    """A reason to refuse ``sentence`` when the question asks for a sum of money and the
+    sentence's number is money neither in the sentence nor in the sentences that hold it; or
+    ``""``. Dev: "Hoeveel miljard euro schade veroorzaakten de overstromingen?" answered "Het
+    natuurgeweld heeft al aan zeker 70 mensen het leven gekost [5]."
+
+    >>> cited = ["Het natuurgeweld heeft al aan zeker zeventig mensen het leven gekost."]
+    >>> money_without_currency("Hoeveel miljard euro schade veroorzaakten de overstromingen?",
+    ...                        "Het natuurgeweld heeft 70 mensen het leven gekost [5].", cited)
+    'the question asks for a sum of money, the answer gives 70'
+    >>> money_without_currency("How much did the yacht cost?", "It cost 30 million [2].",
+    ...                        ["Het jacht kostte 30 miljoen euro."])
+    ''
+    >>> money_without_currency("How much did the water rise?", "It rose 2 metres [1].",
+    ...                        ["Het water steeg 2 meter."])
+    ''
+    """
+    if not _MONEY_ASKED.search(question) or _CURRENCY.search(MARKER.sub(" ", sentence)):
+        return ""
+    given = new_numbers(sentence, question)
+    if not given:
+        return ""
+    if any(_CURRENCY.search(text) for text in cited if given & set(numbers(text))):
+        return ""
+    return f"the question asks for a sum of money, the answer gives {', '.join(sorted(given))}"
