@@ -231,15 +231,17 @@ def test_precision_coverage_near_miss_and_number_figures() -> None:
             row("e", answerable=False, abstained=True, tests="near_miss"),
             row("f", answerable=False, abstained=True),
             row("g", tests="number"), row("h", tests="number", correct=False),
-            row("i", lang="nl", nonwords=["hielde"]), row("j", lang="nl")]
+            row("i", lang="nl", nonwords=["hielde"]), row("j", lang="nl"),
+            row("k", tests="reason", abstained=True, correct=False)]
     m = aggregate(rows, k=5)
-    assert m["answer_accuracy"] == pytest.approx(4 / 7)
-    assert m["coverage"] == pytest.approx(6 / 7)
+    assert m["answer_accuracy"] == pytest.approx(4 / 8)
+    assert m["coverage"] == pytest.approx(6 / 8)
     assert m["answer_precision"] == pytest.approx(4 / 6)
     assert m["shown_precision"] == pytest.approx(4 / 7)  # the near-miss answer counts wrong
     assert m["near_miss_abstention"] == 0.5 and m["abstention_accuracy"] == 1.0
     assert m["number_accuracy"] == 0.5 and m["number_precision"] == 0.5
     assert m["dutch_nonword_rate"] == 0.5
+    assert m["reason_accuracy"] == 0.0 and "reason_precision" not in m  # none shown
 
 
 def test_certainty_is_said_in_plain_words_and_only_for_answers() -> None:

@@ -7,12 +7,13 @@ A gold file is JSON Lines, one item a line::
 
 ``answers: []`` marks an unanswerable item: the right behaviour is to abstain. An optional
 ``kind`` names what an item tests: ``near_miss`` (unanswerable: the story is in the archive, the
-asked detail is not), ``number`` (the answer sentence holds two or more numbers), ``list``; an
-optional ``note`` says why (the answer sentence, or what the article leaves out). ``split`` is
-``dev`` (tune on it) or ``test`` (the gate; never tune on it). ``Evaluator`` runs items through
-anything with ``ask(question, history, exclude=...)`` and returns plain data; with ``removal``
-it asks every answerable item again with its source articles left out, where the right
-behaviour is to abstain too. Writing reports is ``reports.py``'s job. Answers match on word
+asked detail is not), ``number`` (the answer sentence holds two or more numbers), ``list``,
+``reason`` (a why-question whose reason the article gives); an optional ``note`` says why (the
+answer sentence, or what the article leaves out). ``split`` is ``dev`` (tune on it) or
+``test`` (the gate; never tune on it). ``Evaluator`` runs items through anything with
+``ask(question, history, exclude=...)`` and returns plain data; with ``removal`` it asks every
+answerable item again with its source articles left out, where the right behaviour is to
+abstain too. Writing reports is ``reports.py``'s job. Answers match on word
 boundaries, ignoring case and accents::
 
     >>> is_correct("Ibrahim Kálin met him [1].", ["kalin"], "any")
@@ -46,13 +47,13 @@ from assistant.text.words import fold
 METRICS = ("answer_accuracy", "answer_accuracy_en", "answer_accuracy_nl", "answer_precision",
            "coverage", "shown_precision", "retrieval_recall_at_k", "mrr", "citation_precision",
            "citation_recall", "abstention_accuracy", "near_miss_abstention", "removal_abstention",
-           "false_abstention_rate", "number_accuracy", "number_precision",
-           "list_recall", "list_recall_en", "list_recall_nl", "list_complete",
-           "list_complete_en", "list_complete_nl", "list_precision", "list_precision_en",
-           "list_precision_nl", "language_consistency", "dutch_nonword_rate", "latency_p50_s",
-           "latency_p95_s", "n_items")
+           "false_abstention_rate", "number_accuracy", "number_precision", "reason_accuracy",
+           "reason_precision", "list_recall", "list_recall_en", "list_recall_nl",
+           "list_complete", "list_complete_en", "list_complete_nl", "list_precision",
+           "list_precision_en", "list_precision_nl", "language_consistency",
+           "dutch_nonword_rate", "latency_p50_s", "latency_p95_s", "n_items")
 SPLITS = ("dev", "test")
-KINDS = ("", "near_miss", "number", "list")
+KINDS = ("", "near_miss", "number", "list", "reason")
 
 
 class GoldError(ValueError):
@@ -69,7 +70,7 @@ class GoldItem:
     history: tuple[dict[str, str], ...] = ()
     lang: str | None = None
     split: str = "dev"
-    kind: str = ""  # what the item tests (KINDS): "" (plain), near_miss, number, list
+    kind: str = ""  # what the item tests (KINDS): "" (plain), near_miss, number, list, reason
     note: str = ""
 
     @property
@@ -123,7 +124,7 @@ def parse_gold_line(line: str, where: str) -> GoldItem:
                         f"got {kind!r}")
     if kind == "near_miss" and answers:
         raise GoldError(f"{where}: a near_miss item has no answers ('answers': [])")
-    if kind in ("number", "list") and not answers:
+    if kind in ("number", "list", "reason") and not answers:
         raise GoldError(f"{where}: a {kind} item needs 'answers'")
     try:
         history = validate_history(need("history", list, []))
@@ -323,6 +324,7 @@ def aggregate(results: Sequence[ItemResult], k: int) -> dict[str, float]:
     removal = [r for r in results if r.kind == "removal"]
     answered = [r for r in results if r.consistent is not None]
     number = [r for r in answerable if r.tests == "number"]
+    reason = [r for r in answerable if r.tests == "reason"]
     lists = [r for r in answerable if r.list_total]
     n_cit = sum(len(r.citations) for r in answerable)
     latencies = [r.latency_s for r in results]
@@ -357,6 +359,8 @@ def aggregate(results: Sequence[ItemResult], k: int) -> dict[str, float]:
         "false_abstention_rate": share(answerable, lambda r: r.abstained),
         "number_accuracy": share(number, lambda r: r.correct),
         "number_precision": share(shown(number), lambda r: r.correct),
+        "reason_accuracy": share(reason, lambda r: r.correct),
+        "reason_precision": share(shown(reason), lambda r: r.correct),
         **list_metrics(lists),
         "language_consistency": share(answered, lambda r: bool(r.consistent)),
         "dutch_nonword_rate": share([r for r in answered if r.lang == "nl"],
