@@ -168,6 +168,16 @@ def test_a_body_is_not_shown_as_one_who_attended() -> None:
     assert through_gate(text, evidence, question, "nl") == ([text], "")
 
 
+def test_the_country_of_a_nationality_asked_about_is_no_name_given() -> None:
+    evidence = {5: "Onder hen was ook een Nederlandse diplomaat."}
+    question = "Who was the Dutch diplomat who went to the airport?"
+    assert through_gate("Netherlands [5] diplomat went to the airport.", evidence, question) == (
+        [], "the answer names no one, which the question asks for")
+    named = {6: "De Nederlandse diplomaat Jan de Vries ging mee naar het vliegveld."}
+    text = "Jan de Vries [6] went to the airport."
+    assert through_gate(text, named, question) == ([text], "")
+
+
 def test_counted_parts_told_in_parallel_are_no_repetition() -> None:
     # held-out seed answer refused as "the answer repeats itself"
     evidence = {7: "De '5+5' Gemengde Militaire Commissie bestaat uit vijf officieren uit het "

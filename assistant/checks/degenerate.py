@@ -40,6 +40,7 @@ from assistant.text.matching import (
     CAPITALISED,
     NAME_ENDING,
     names,
+    nationality_adjective,
     new_numbers,
     number_word,
     term_found,
@@ -246,6 +247,13 @@ def no_name(sentence: str, question: str) -> str:
     >>> no_name("VVD [2] led the talks.", "Who is the party that led the talks?")
     ''
 
+    The country of a nationality the question names is no name either (dev: "Who was the
+    Dutch diplomat who ...?" answered "Netherlands [5] diplomat went to Caracas airport ..."):
+
+    >>> no_name("Netherlands [5] diplomat went to the airport.",
+    ...         "Who was the Dutch diplomat who went to the airport?")
+    'the answer names no one, which the question asks for'
+
     A question about someone it names, or about who did something, may be answered with a
     description or a body ("the police"):
 
@@ -255,9 +263,11 @@ def no_name(sentence: str, question: str) -> str:
     if not _NAME_ASKED.search(question):
         return ""
     asked = words(question)
+    nationalities = [w for w in re.findall(r"\w+", question) if nationality_adjective(w)]
     for m in CAPITALISED.finditer(MARKER.sub(" ", sentence)):
         word = NAME_ENDING.sub("", m.group())
-        if fold(word) not in STOPWORDS and not term_found(word, asked):
+        if fold(word) not in STOPWORDS and not term_found(word, asked) and not any(
+                term_found(n, [fold(word)]) for n in nationalities):
             return ""
     return "the answer names no one, which the question asks for"
 

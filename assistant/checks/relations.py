@@ -220,6 +220,12 @@ _CURRENCY = re.compile(r"[€$£]|\b(?:euro|euros|eurocent|dollar|dollars|pond|p
                        re.IGNORECASE)
 
 
+# a question that asks two things ("How often was it signed, and how high is the fine?"): its
+# first sentence may answer the other one
+_COMPOUND = re.compile(r"\b(?:and|en)\s+(?:how|hoe|what|wat|which|welke|who|wie|when|wanneer"
+                       r"|where|waar)\b", re.IGNORECASE)
+
+
 def money_without_currency(question: str, sentence: str, cited: Sequence[str]) -> str:
     """A reason to refuse ``sentence`` when the question asks for a sum of money and the
     sentence's number is money neither in the sentence nor in the sentences that hold it; or
@@ -237,7 +243,8 @@ def money_without_currency(question: str, sentence: str, cited: Sequence[str]) -
     ...                        ["Het water steeg 2 meter."])
     ''
     """
-    if not _MONEY_ASKED.search(question) or _CURRENCY.search(MARKER.sub(" ", sentence)):
+    if (not _MONEY_ASKED.search(question) or _COMPOUND.search(question)
+            or _CURRENCY.search(MARKER.sub(" ", sentence))):
         return ""
     given = new_numbers(sentence, question)
     if not given:

@@ -35,7 +35,7 @@ NOT_NAMES = frozenset(
 # English demonyms and country names that Dutch writes differently (the rest match by prefix:
 # Turkish ~ Turkse, Russian ~ Russische). Everyday-word filtering never skips these.
 DEMONYMS: dict[str, tuple[str, ...]] = {
-    "dutch": ("nederland", "holland"), "netherlands": ("nederland",),
+    "dutch": ("nederland", "holland", "netherlands"), "netherlands": ("nederland",),
     "german": ("duits",), "germany": ("duits",), "french": ("frans",), "france": ("frankrijk",),
     "british": ("brits", "groot-brittannie", "engels"), "english": ("engels", "engeland"),
     "england": ("engeland",), "american": ("amerika",), "spanish": ("spaans", "spanje"),
