@@ -126,6 +126,18 @@ def test_a_sum_of_money_asked_for_is_not_answered_with_a_number_of_something_els
     assert through_gate(text, deaths | cost, question, "nl") == ([text], "")
 
 
+def test_a_share_is_not_given_as_a_count() -> None:
+    evidence = {7: "Van de vrouwen met een miskraam had 20 procent minder orale seks."}
+    question = "How many women took part in the study?"
+    shown, why = through_gate("In the study, 20% of women had less oral sex [7].", evidence,
+                              question)
+    assert shown == [] and "a share" in why
+    counted = {3: "Het aantal vrijwilligers groeide met 6 procent, tot 11.700 mensen."}
+    text = "Het aantal groeide met 6 procent, tot 11.700 mensen [3]."
+    assert through_gate(text, counted, "Tot hoeveel mensen groeide het aantal vrijwilligers?",
+                        "nl") == ([text], "")
+
+
 def test_an_ordinal_asked_about_must_stand_in_the_cited_sentences() -> None:
     second = {1: "Michael Matthews won de tweede etappe."}
     third = {2: "Adam Yates heeft de derde etappe gewonnen."}

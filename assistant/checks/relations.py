@@ -1,9 +1,9 @@
 """Is the answer's number the one the question asks about? Pure, with the similarity passed in.
 
-Four relations are read: what a number counts (below), whether a count is a span of time
-(``time_for_count``), whether a sum asked for is given as money (``money_without_currency``),
-and whether a punishment is the one a court gave or the one the prosecution demanded
-(``demand_as_sentence``).
+Five relations are read: what a number counts (below), whether a count is a span of time
+(``time_for_count``) or a share (``share_for_count``), whether a sum asked for is given as
+money (``money_without_currency``), and whether a punishment is the one a court gave or the one
+the prosecution demanded (``demand_as_sentence``).
 
 The word checks (``grounding``) ask whether an answer's number stands in the sentence it cites;
 a sentence often holds several, and the 1.5B model takes the wrong one ("Rauwerdink kwam in
@@ -218,6 +218,35 @@ _MONEY_ASKED = re.compile(
 _CURRENCY = re.compile(r"[€$£]|\b(?:euro|euros|eurocent|dollar|dollars|pond|pound|pounds|cent"
                        r"|lira|roebel|rubles?|yen|frank|francs?|kronen|kroon|gulden)\b",
                        re.IGNORECASE)
+
+
+# a share: a number written as a percentage
+_PERCENT = re.compile(r"(\d+(?:[.,]\d+)?)\s*(?:%|procent\b|percent\b|per\s+cent\b)", re.IGNORECASE)
+_PERCENT_ASKED = re.compile(r"\b(?:how\s+many|hoeveel)\s+(?:procent|percent|%)", re.IGNORECASE)
+
+
+def share_for_count(question: str, sentence: str) -> str:
+    """A reason to refuse ``sentence`` when the question asks how many of something and every
+    number the sentence adds is a percentage (a share, not a count); or ``""``. Dev: "How many
+    women took part in Tess Meuleman's study ...?" answered "... 20% of women who had a
+    'miskraam' had less oral sex ...".
+
+    >>> share_for_count("How many women took part in the study?",
+    ...                 "In the study, 20% of women had less oral sex [7].")
+    'the question asks how many, the answer gives a share (20%)'
+    >>> share_for_count("Tot hoeveel mensen groeide het aantal vrijwilligers?",
+    ...                 "Het aantal groeide met 6 procent, tot 11.700 mensen [3].")
+    ''
+    >>> share_for_count("How many percent voted?", "20% voted [1].")
+    ''
+    """
+    if not _COUNT_ASKED.search(question) or _PERCENT_ASKED.search(question):
+        return ""
+    given = new_numbers(sentence, question)
+    shares = set(numbers(" ".join(m.group(1) for m in _PERCENT.finditer(sentence))))
+    if given and given <= shares:
+        return f"the question asks how many, the answer gives a share ({', '.join(sorted(given))}%)"
+    return ""
 
 
 # a question that asks two things ("How often was it signed, and how high is the fine?"): its

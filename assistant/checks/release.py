@@ -9,10 +9,10 @@ each complete one against the evidence before anything is shown:
   (``grounding.unsupported_terms``);
 - it must not repeat, restate the question, or give the question's subject as its answer
   (``degenerate``); a list item named twice is shown once (``merge_repeated_items``);
-- its number must be the kind the question asks for: not a span of time for a count, not the
-  punishment demanded for the one imposed, and (first sentence) money for a sum of money; the
-  first sentence's cited sentences must hold an ordinal the question asks about (``relations``,
-  ``grounding.missing_ordinals``);
+- its number must be the kind the question asks for: not a span of time or a share for a
+  count, not the punishment demanded for the one imposed, and (first sentence) money for a sum
+  of money; the first sentence's cited sentences must hold an ordinal the question asks about
+  (``relations``, ``grounding.missing_ordinals``);
 - with ``misread`` (``ASSISTANT_NUMBER_CHECK=1``, off by default), its number must be the one
   its cited sentences give for what the question asks, when they give several
   (``relations.misread_number``);
@@ -61,6 +61,7 @@ from assistant.checks.grounding import missing_ordinals, unsupported_terms
 from assistant.checks.relations import (
     demand_as_sentence,
     money_without_currency,
+    share_for_count,
     time_for_count,
 )
 from assistant.text.language import consistent, foreign_share, non_words, quote_foreign
@@ -249,6 +250,7 @@ class SentenceGate:
         why = (degenerate(text, self.question, self.released)
                or demand_as_sentence(self.question, text, cited)
                or time_for_count(self.question, text, cited)
+               or share_for_count(self.question, text)
                or ("" if self.released else missing_ordinals(self.question, cited)
                    or money_without_currency(self.question, text, cited)))
         if not why and self.misread is not None:
