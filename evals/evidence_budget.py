@@ -73,6 +73,8 @@ def main() -> None:
     parser.add_argument("--lists", action="store_true",
                         help="only list questions (GoldItem.is_list); also reports the share "
                              "of their gold items the evidence holds")
+    parser.add_argument("--lang", choices=("en", "nl"), default=None,
+                        help="only questions in this language")
     args = parser.parse_args()
 
     base = gate_dir()
@@ -88,7 +90,8 @@ def main() -> None:
 
     items = [i for name in ("seeds", "dpg")
              for i in select_split(load_gold(ROOT / "evals" / f"{name}.jsonl"), args.split)
-             if i.answers and not i.history and (i.is_list or not args.lists)]
+             if i.answers and not i.history and (i.is_list or not args.lists)
+             and (args.lang is None or i.lang == args.lang)]
     blends = [tuple(float(x) for x in (b + ":1").split(":")[:3]) for b in args.blend]
     gap_pairs = [tuple(int(x) for x in g.split(":")) for g in args.gaps]
     ways = [Way("chunks", args.chunk_budget, 0.0, 0.0, 1.0, 0, 0, 0)] + [
