@@ -126,6 +126,21 @@ def test_a_sum_of_money_asked_for_is_not_answered_with_a_number_of_something_els
     assert through_gate(text, deaths | cost, question, "nl") == ([text], "")
 
 
+def test_a_share_asked_for_is_answered_with_a_share() -> None:
+    evidence = {9: "Van de palmolie wereldwijd is 19 procent gecertificeerd: 13,47 miljoen ton."}
+    question = "Welk deel van de palmolie wereldwijd is gecertificeerd?"
+    assert through_gate("Er is 13,47 miljoen ton palmolie gecertificeerd [9].", evidence,
+                        question, "nl") == ([], "the answer gives no share, which the question "
+                                                "asks for")
+    text = "19 procent van de palmolie is gecertificeerd [9]."
+    assert through_gate(text, evidence, question, "nl") == ([text], "")
+    # a part of a place is a place, not a share
+    east = {3: "De regering in Benghazi controleert het oosten."}
+    text = "De regering controleert het oosten [3]."
+    assert through_gate(text, east, "Welk deel van het land controleert de regering?", "nl") == (
+        [text], "")
+
+
 def test_a_share_is_not_given_as_a_count() -> None:
     evidence = {7: "Van de vrouwen met een miskraam had 20 procent minder orale seks."}
     question = "How many women took part in the study?"

@@ -1,7 +1,7 @@
 """Degenerate answers: repetition, restating the question, the question's subject as its answer,
-no amount for a question that asks for one, no name for a question that asks who someone is,
-fewer things than a question says it asks for, a body given as one who attended; and the one
-repair, a list that names an item twice.
+no amount (or no share) for a question that asks for one, no name for a question that asks who
+someone is, fewer things than a question says it asks for, a body given as one who attended;
+and the one repair, a list that names an item twice.
 
 Pure checks on one answer sentence; each returns a reason (for people and evaluation) or ``""``.
 A 1.5B model loops ("led by the VN-missie in Libya, which is led by the VN-missie in Libya"),
@@ -222,6 +222,41 @@ def no_amount(sentence: str, question: str) -> str:
     return "the answer gives no number, which the question asks for"
 
 
+# questions that ask for a share ("Welk deel ...?", "What proportion ...?", "Hoeveel procent?")
+# (not "which part of the city" or "welk deel van Libië": a part of a place is a place)
+_SHARE_ASKED = re.compile(
+    r"(?i:\b(?:welke?\s+(?:aandeel|percentage|fractie)|(?:what|which)\s+(?:share|proportion"
+    r"|percentage|fraction)|hoeveel\s+procent|how\s+many\s+percent)\b)"
+    r"|(?i:\bwelk\s+deel\s+van\s+(?:de|het)\s+)(?!(?i:land|stad|provincie|gemeente|wereld|regio"
+    r"|wijk|dorp|oosten|westen|noorden|zuiden|gebied|eiland|kust)\b)[a-z]")
+# ... and the ways a share is written: a percentage, "one in nine", a fraction
+_SHARE = re.compile(
+    r"%|\b(?:procent|percent|per\s+cent|procentpunt\w*|helft|half|derde|third|thirds|kwart"
+    r"|quarter|quarters|vierde|vijfde|fifth)\b|\bop\s+de\s+\w+|\b(?:in|out\s+of)\s+(?:every\s+)?"
+    r"(?:\d+|two|three|four|five|six|seven|eight|nine|ten)\b", re.IGNORECASE)
+
+
+def no_share(sentence: str, question: str) -> str:
+    """For a question that asks what share or percentage: an answer sentence that gives no
+    share (a percentage, "one in nine", a fraction) does not answer it. Dev: "Welk deel van de
+    palmolie wereldwijd is ... gecertificeerd?" answered "... 13,47 miljoen ton palmolie
+    gecertificeerd ... [9][8]." (19 procent, the article says).
+
+    >>> no_share("Van Velde heeft 13,47 miljoen ton palmolie gecertificeerd [9].",
+    ...          "Welk deel van de palmolie is gecertificeerd?")
+    'the answer gives no share, which the question asks for'
+    >>> no_share("One out of nine children live in poverty [2].",
+    ...          "What proportion of children live in poverty?")
+    ''
+    >>> no_share("De regering controleert het oosten [3].",
+    ...          "Welk deel van het land controleert ze?")
+    ''
+    """
+    if _SHARE_ASKED.search(question) and not _SHARE.search(MARKER.sub(" ", sentence)):
+        return "the answer gives no share, which the question asks for"
+    return ""
+
+
 # questions that ask who the person they describe is, or what something is called: a name
 _NAME_ASKED = re.compile(
     r"^\s*(?:who|wie)\s+(?:is|was|are|were|zijn|waren)\s+(?:the|de|het)\b"
@@ -403,5 +438,5 @@ def degenerate(sentence: str, question: str, earlier: Sequence[str] = ()) -> str
     one, and as many things as it asks for when it says how many."""
     return (repetition(sentence, earlier, question) or restates(sentence, question)
             or subject_as_answer(sentence, question) or body_as_attendee(sentence, question)
-            or ("" if earlier else no_amount(sentence, question) or no_name(sentence, question)
-                or too_few_items(sentence, question)))
+            or ("" if earlier else no_amount(sentence, question) or no_share(sentence, question)
+                or no_name(sentence, question) or too_few_items(sentence, question)))
