@@ -98,9 +98,9 @@ def repetition(sentence: str, earlier: Sequence[str] = (), question: str = "") -
 
 def _parallel(tokens: Sequence[str], first: int, second: int) -> bool:
     """The run of words at ``second`` repeats the one at ``first`` as a counted part told in
-    parallel: it opens with a number, stands after "and" / "en" / "or" / "of" / a comma's
-    place, and the word after it differs ("5 officers from the west and 5 officers from the
-    troops")."""
+    parallel: it opens with a number, stands right after "and" / "en" / "or" / "of", and the
+    word after it differs from the word after the first ("5 officers from the west and 5
+    officers from the troops")."""
     after = first + NGRAM, second + NGRAM
     return (number_word(tokens[second]) and second > 0
             and tokens[second - 1] in {"and", "en", "or", "of"}

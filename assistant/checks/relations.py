@@ -114,6 +114,11 @@ def misread_number(question: str, sentence: str, cited: Sequence[str],
 
 
 # a question about the punishment a court gave (not the one the prosecution asked for) ...
+def _holding(cited: Sequence[str], given: set[str]) -> list[str]:
+    """The cited sentences that hold one of the answer's numbers ``given``."""
+    return [text for text in cited if given & set(numbers(text))]
+
+
 _PUNISHMENT = re.compile(
     r"\b(?:sentence[ds]?|sentencing|verdict|convicted|straf|celstraf|gevangenisstraf|taakstraf"
     r"|jeugddetentie|vonnis|veroordeeld|veroordeelde)\b", re.IGNORECASE)
@@ -158,7 +163,7 @@ def demand_as_sentence(question: str, sentence: str, cited: Sequence[str]) -> st
     given = new_numbers(sentence, question)
     if not given:
         return ""
-    holding = [text for text in cited if given & set(numbers(text))]
+    holding = _holding(cited, given)
     if holding and all(_DEMAND.search(text) and not _IMPOSED.search(text) for text in holding):
         return "the answer gives the punishment demanded as the one imposed"
     return ""
@@ -278,6 +283,6 @@ def money_without_currency(question: str, sentence: str, cited: Sequence[str]) -
     given = new_numbers(sentence, question)
     if not given:
         return ""
-    if any(_CURRENCY.search(text) for text in cited if given & set(numbers(text))):
+    if any(_CURRENCY.search(text) for text in _holding(cited, given)):
         return ""
     return f"the question asks for a sum of money, the answer gives {', '.join(sorted(given))}"

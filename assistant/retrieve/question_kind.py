@@ -19,8 +19,11 @@ from __future__ import annotations
 
 import re
 
-_NUMBER = (r"(?:two|three|four|five|six|seven|eight|nine|ten|both|twee|drie|vier|vijf|zes|"
-           r"zeven|acht|negen|tien|beide|\d+)")
+# the number words a question counts with ("which two parties", "welke drie steden")
+_COUNTS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+           "nine": 9, "ten": 10, "both": 2, "twee": 2, "drie": 3, "vier": 4, "vijf": 5, "zes": 6,
+           "zeven": 7, "acht": 8, "negen": 9, "tien": 10, "beide": 2}
+_NUMBER = rf"(?:{'|'.join(_COUNTS)}|\d+)"
 # words ending in -s that are verbs, not plural nouns ("which government controls")
 _VERB = (r"(?:is|was|does|has|says|wants|controls|lets|gets|makes|goes|plays|holds|leads|runs|"
          r"comes|lies|uses|takes|gives|works|sells|lives|needs|means|shows|seems|costs)")
@@ -46,9 +49,6 @@ def asks_for_list(question: str) -> bool:
     return _LIST.search(question) is not None
 
 
-_COUNTS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-           "nine": 9, "ten": 10, "both": 2, "twee": 2, "drie": 3, "vier": 4, "vijf": 5, "zes": 6,
-           "zeven": 7, "acht": 8, "negen": 9, "tien": 10, "beide": 2}
 # "which two parties", "wie waren de drie ...": the question says how many things it asks for
 # (not "which two years" or "welke drie dagen": a span of time)
 _COUNTED = re.compile(
