@@ -175,10 +175,12 @@ def test_a_list_shorter_than_the_count_the_question_asks_for_is_not_shown() -> N
                         question) == ([], "the question asks for 2, the answer names 1")
     text = "Robert DePalma [4] and Walter Alvarez [5] are quoted."
     assert through_gate(text, evidence, question) == ([text], "")
-    # a question that gives no count, or a list of things that are not names, is left alone
+    # a plural asked for with no count wants two at least; one thing asked for is left alone
     text = "Robert DePalma [4] is quoted."
-    assert through_gate(text, evidence, "Which researchers are quoted?") == ([text], "")
+    assert through_gate(text, evidence, "Which researchers are quoted?") == (
+        [], "the question asks for several, the answer names 1")
     assert through_gate(text, evidence, "Who is quoted about the fossil site?") == ([text], "")
+    assert through_gate(text, evidence, "Which researcher is quoted?") == ([text], "")
 
 
 def test_a_body_is_not_shown_as_one_who_attended() -> None:

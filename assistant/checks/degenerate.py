@@ -34,7 +34,7 @@ from collections.abc import Sequence
 
 from assistant.checks.citations import cited_numbers, markers
 from assistant.checks.grounding import missing_names
-from assistant.retrieve.question_kind import asked_count
+from assistant.retrieve.question_kind import asked_count, asks_for_several
 from assistant.text.items import listed, organisation
 from assistant.text.matching import (
     CAPITALISED,
@@ -385,11 +385,12 @@ def _in_list(gaps: Sequence[str], first: int, later: int) -> bool:
 
 def too_few_items(sentence: str, question: str) -> str:
     """For a question that says how many things it asks for ("Which two researchers ...?",
-    "Welke drie steden ...?"): an answer sentence that names some, but fewer, is a list cut
-    short. Dev: "Robert DePalma [4] and his team [4] are quoted ..." for two researchers, "The
-    opposition CHP won in Ankara [4] and Istanboel [4]." for three cities (the third city's
-    article removed). A sentence that names no item is left alone: its items may be things
-    that are not names ("two reasons: cost and time"), which are not counted.
+    "Welke drie steden ...?") or plainly asks for several: an answer sentence that names some,
+    but fewer, is a list cut short. Dev: "Robert DePalma [4] and his team [4] are quoted ..."
+    for two researchers, "The opposition CHP won in Ankara [4] and Istanboel [4]." for three
+    cities (the third city's article removed). A sentence that names no item is left alone:
+    its items may be things that are not names ("two reasons: cost and time"), which are not
+    counted.
 
     >>> too_few_items("Robert DePalma [4] and his team [4] are quoted.",
     ...               "Which two researchers are quoted about the site?")
@@ -397,11 +398,20 @@ def too_few_items(sentence: str, question: str) -> str:
     >>> too_few_items("Robine [6] and Renske [6] found the foal.",
     ...               "Which two girls from Montfoort found the foal?")
     ''
+
+    A plural asked for with no number (``asks_for_several``) wants two at least (dev: "Porsche
+    [6] is responsible ..." for the carmakers behind a nickname, four in the article):
+
+    >>> too_few_items("Porsche [6] is responsible for the nickname.",
+    ...               "Which carmakers are responsible for Stuttgart's nickname?")
+    'the question asks for several, the answer names 1'
     """
     wanted = asked_count(question)
     named = len({fold(item) for item in listed(sentence, question)})
     if 0 < named < wanted:
         return f"the question asks for {wanted}, the answer names {named}"
+    if not wanted and named == 1 and asks_for_several(question):
+        return "the question asks for several, the answer names 1"
     return ""
 
 

@@ -49,6 +49,36 @@ def asks_for_list(question: str) -> bool:
     return _LIST.search(question) is not None
 
 
+# auxiliaries that stand between "which" and a noun that is no plural ("which band were ...")
+_AUX = r"(?:is|are|was|were|do|does|did|has|have|had|will|would|can|could)"
+# the stricter cue of ``asks_for_several``: a plural written in lower case right after "which"
+# / "welke" (one word between at most: "which football figures"), or "who were" / "wie waren"
+_SEVERAL = re.compile(
+    rf"\b(?i:which|what)\s+(?:(?!{_AUX}\b)[a-z-]+\s+)?(?!{_VERB}\b)"
+    r"(?:[a-z]+(?<![su'])s|people|men|women|children)\b"
+    rf"|\b(?i:welke)\s+(?:[a-z-]+e\s+)?(?!{_NL_SINGULAR})"
+    r"(?:[a-z]+en|[a-z]+(?:er|el|em|je|ie|ier|eur|or|ant|ent|ist)s|[a-z]+'s)\b"
+    r"|\b(?i:who)\s+(?:were|are|attended|took part|participated)\b"
+    r"|\b(?i:wie)\s+(?:waren|zijn|worden|spelen|namen deel)\b")
+
+
+def asks_for_several(question: str) -> bool:
+    """Whether ``question`` plainly asks for more than one thing: stricter than
+    ``asks_for_list`` (whose evidence path costs little when it is wrong), for a check that
+    refuses an answer naming one. An acronym ("Which TBS clinic"), a noun in -s that is one
+    thing ("welke gevangenis") or a plural farther on ("which band were trilobites named
+    after", "what percentage of cases") is no such cue.
+
+    >>> [asks_for_several(q) for q in ["Which carmakers gave Stuttgart its nickname?",
+    ...                                "Welke kraamverzorgsters hielpen haar?",
+    ...                                "Which band were trilobites named after?",
+    ...                                "In welke Nederlandse gevangenis zit hij?",
+    ...                                "Which TBS clinic lets patients walk alone?"]]
+    [True, True, False, False, False]
+    """
+    return _SEVERAL.search(question) is not None
+
+
 # "which two parties", "wie waren de drie ...": the question says how many things it asks for
 # (not "which two years" or "welke drie dagen": a span of time)
 _COUNTED = re.compile(

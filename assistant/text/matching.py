@@ -85,14 +85,22 @@ def nationality_adjective(word: str) -> bool:
     "Nederlandse")::
 
         >>> [w for w in ["Nederlandse", "Franse", "Turkse", "Libyan", "Dutch", "Nederland",
-        ...              "Turkey", "Hassan", "Haftar"] if nationality_adjective(w)]
+        ...              "Turkey", "Hassan", "Haftar", "Pakistan", "Japan"]
+        ...  if nationality_adjective(w)]
         ['Nederlandse', 'Franse', 'Turkse', 'Libyan', 'Dutch']
     """
     folded = fold(word)
     if folded in DEMONYMS:
         return folded not in _COUNTRIES
     return (len(folded) >= 5 and _ADJECTIVE_END.search(folded) is not None
-            and folded[:4] in _territory_prefixes())
+            and folded[:4] in _territory_prefixes() and folded not in _territories())
+
+
+@lru_cache(maxsize=1)
+def _territories() -> frozenset[str]:
+    """Every country and region name in English and Dutch, folded: "Pakistan" and "Japan" end
+    like an adjective ("Libyan") and are none."""
+    return frozenset(name for pair in _territory_names() for name in pair)
 
 
 _COUNTRIES = frozenset("netherlands germany france england spain greece russia turkey".split())
