@@ -50,6 +50,23 @@ def test_one_number_or_a_number_from_the_question_is_left_alone() -> None:
                           keyword_similarity) == ""
 
 
+def test_a_bare_number_is_neither_judged_nor_a_rival() -> None:
+    # nothing after "80 duizend" says what it counts: the similarity cannot judge it
+    cited = ["Circa 15 miljoen personenauto's met dieselmotoren rijden er in Duitsland rond; "
+             "alleen al in Stuttgart zijn het er 80 duizend."]
+    question = "How many diesel cars are there in Stuttgart alone?"
+
+    def prefer_first(question: str, phrases: list[str]) -> list[float]:
+        return [1.0 - i for i in range(len(phrases))]
+
+    assert misread_number(question, "There are 80,000 diesel cars [1].", cited,
+                          prefer_first) == ""
+    # a number that says what it counts is still judged against the others that do
+    counted = ["Van de 1014 gevonden voorwerpen meldde 200 keer de eigenaar zich."]
+    assert "gives 200" in misread_number("Hoeveel gevonden voorwerpen?", "200 [1].", counted,
+                                         prefer_first)
+
+
 def test_number_phrases_read_what_follows_each_number() -> None:
     assert number_phrases("41 procent voor wintertijd en 27 procent voor zomertijd [3].") == [
         ("41", "41 procent voor wintertijd"), ("27", "27 procent voor zomertijd")]

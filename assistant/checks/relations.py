@@ -27,7 +27,8 @@ across languages), and an answer whose numbers are not the best match's, by more
     ''
 
 A sentence with one number, an answer with none of the cited numbers (``grounding`` refuses
-that), and numbers the question itself names are left alone.
+that), numbers the question itself names, and bare numbers (no word after them says what they
+count) are left alone.
 """
 
 from __future__ import annotations
@@ -76,6 +77,18 @@ def number_phrases(sentence: str) -> list[tuple[str, str]]:
     return out
 
 
+def _counts_something(phrase: str) -> bool:
+    """Whether a number's phrase says what it counts: a word follows the number. A bare number
+    ("alleen al in Stuttgart zijn het er 80 duizend.", "115 Dublinclaimanten", whose noun is
+    capitalised) tells the similarity nothing, so it is neither judged nor a rival.
+
+    >>> _counts_something("337 interlands"), _counts_something("80 duizend")
+    (True, False)
+    """
+    number = _TOKEN.match(phrase)
+    return number is not None and bool(phrase[number.end():].strip())
+
+
 # a question that asks for a year: only years are candidate answers
 _YEAR_ASKED = re.compile(r"\b(?:what|which|welk)\s+(?:year|jaar)\b", re.IGNORECASE)
 _YEAR = re.compile(r"1\d{3}|20\d{2}")
@@ -95,7 +108,8 @@ def misread_number(question: str, sentence: str, cited: Sequence[str],
     """
     asked = set(numbers(question))
     given = new_numbers(sentence, question)
-    phrases = [(v, p) for text in cited for v, p in number_phrases(text) if v not in asked]
+    phrases = [(v, p) for text in cited for v, p in number_phrases(text)
+               if v not in asked and _counts_something(p)]
     if _YEAR_ASKED.search(question):
         phrases = [(v, p) for v, p in phrases if _YEAR.fullmatch(v)]
     values = {v for v, _ in phrases}
