@@ -138,6 +138,17 @@ def test_a_list_answer_is_scored_item_by_item() -> None:
     assert "list_recall_nl" not in metrics
 
 
+def test_list_and_single_fact_latencies_are_reported_apart() -> None:
+    listed = GoldItem("l", "Which countries?", ("Nederland", "België"), "all", lang="en")
+    single = GoldItem("s", "Who?", ("Kalin",), lang="en")
+    lists = [score_item(listed, answer("Nederland [1] and België [1].", False, [], []), t)
+             for t in (6.0, 8.0)]
+    singles = [score_item(single, answer("Kalin [1].", False, [], []), t) for t in (4.0, 5.0)]
+    metrics = aggregate(lists + singles, k=5)
+    assert (metrics["latency_p50_list_s"], metrics["latency_p50_single_s"]) == (7.0, 4.5)
+    assert "latency_p50_list_s" not in aggregate(singles, k=5)
+
+
 def test_eval_command_writes_json_markdown_and_plot(make_assistant: Any, seed_dir: Path,
                                                     tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch,

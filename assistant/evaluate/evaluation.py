@@ -51,7 +51,8 @@ METRICS = ("answer_accuracy", "answer_accuracy_en", "answer_accuracy_nl", "answe
            "reason_precision", "list_recall", "list_recall_en", "list_recall_nl",
            "list_complete", "list_complete_en", "list_complete_nl", "list_precision",
            "list_precision_en", "list_precision_nl", "language_consistency",
-           "dutch_nonword_rate", "latency_p50_s", "latency_p95_s", "n_items")
+           "dutch_nonword_rate", "latency_p50_s", "latency_p95_s", "latency_p50_list_s",
+           "latency_p50_single_s", "n_items")
 SPLITS = ("dev", "test")
 KINDS = ("", "near_miss", "number", "list", "reason")
 
@@ -304,7 +305,8 @@ def aggregate(results: Sequence[ItemResult], k: int) -> dict[str, float]:
     right, ``coverage`` the share of answerable questions answered (their product is the
     accuracy); ``shown_precision`` counts every answer shown, to unanswerable asks too.
     ``abstention_accuracy`` is over the hand-written unanswerables, ``near_miss_abstention``
-    over the near-miss ones.
+    over the near-miss ones. ``latency_p50_list_s`` and ``latency_p50_single_s`` are the
+    median times of list questions and of the other answerable ones (removal asks left out).
 
     >>> r = ItemResult("q", "Who?", True, "Kalin [1].", False, True, [{"marker": 1}], ["a"],
     ...                1, 1, 9.0, consistent=True)
@@ -328,6 +330,9 @@ def aggregate(results: Sequence[ItemResult], k: int) -> dict[str, float]:
     lists = [r for r in answerable if r.list_total]
     n_cit = sum(len(r.citations) for r in answerable)
     latencies = [r.latency_s for r in results]
+    # list questions against single-fact ones (asked with their sources): what a list costs
+    list_latencies = [r.latency_s for r in lists if r.kind == "gold"]
+    single_latencies = [r.latency_s for r in answerable if r.kind == "gold" and not r.list_total]
 
     def share(rows: Sequence[ItemResult], ok: Callable[[ItemResult], bool]) -> float | None:
         return sum(ok(r) for r in rows) / len(rows) if rows else None
@@ -367,6 +372,8 @@ def aggregate(results: Sequence[ItemResult], k: int) -> dict[str, float]:
                                     lambda r: bool(r.nonwords)),
         "latency_p50_s": percentile(latencies, 50),
         "latency_p95_s": percentile(latencies, 95),
+        "latency_p50_list_s": percentile(list_latencies, 50) if list_latencies else None,
+        "latency_p50_single_s": percentile(single_latencies, 50) if single_latencies else None,
         "n_items": float(len(results) - len(removal)),
     }
     return {name: value for name, value in metrics.items() if value is not None}
