@@ -127,12 +127,12 @@ def misread_number(question: str, sentence: str, cited: Sequence[str],
             "what was asked")
 
 
-# a question about the punishment a court gave (not the one the prosecution asked for) ...
 def _holding(cited: Sequence[str], given: set[str]) -> list[str]:
     """The cited sentences that hold one of the answer's numbers ``given``."""
     return [text for text in cited if given & set(numbers(text))]
 
 
+# a question about the punishment a court gave (not the one the prosecution asked for) ...
 _PUNISHMENT = re.compile(
     r"\b(?:sentence[ds]?|sentencing|verdict|convicted|straf|celstraf|gevangenisstraf|taakstraf"
     r"|jeugddetentie|vonnis|veroordeeld|veroordeelde)\b", re.IGNORECASE)
